@@ -1,0 +1,21 @@
+//! The route handlers: plain async functions over `http::Request<Bytes>` that every host
+//! (Vercel, Lambda, the local server) adapts in a few lines.
+//!
+//! - [`app`]: [`App`], the dependencies a handler uses, built once per process.
+//! - [`auth`]: bearer tokens (HS256) and the rule that a user acts only as themselves.
+//! - [`router`]: [`Route`], path matching, method and body-size checks, dispatch.
+//! - [`routes`]: one module per route.
+//! - [`host`]: body reading within the size limit, for every host adapter.
+//! - [`input`]: query and JSON body readers that name the offending field.
+//! - [`upstream`]: how client failures become answers.
+
+pub mod app;
+pub mod auth;
+pub mod host;
+pub mod input;
+pub mod router;
+pub mod routes;
+pub mod upstream;
+
+pub use app::App;
+pub use router::{Route, handle, handle_route};

@@ -1,0 +1,169 @@
+//! Path matching, method and size checks, and dispatch to the route modules.
+
+use bytes::Bytes;
+use clockwork_core::ApiError;
+use http::{Method, Request, Response, StatusCode, header};
+use serde::Serialize;
+
+use crate::App;
+use crate::routes;
+
+/// Bodies larger than this are refused with 413 before they are parsed.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// Every public route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route {
+    TimersActive,
+    Worklogs,
+    TimersStart,
+    TimersStop,
+    Issue,
+    TimersSync,
+    Health,
+}
+
+impl Route {
+    pub const ALL: [Route; 7] = [
+        Self::TimersActive,
+        Self::Worklogs,
+        Self::TimersStart,
+        Self::TimersStop,
+        Self::Issue,
+        Self::TimersSync,
+        Self::Health,
+    ];
+
+    pub fn method(self) -> Method {
+        match self {
+            Self::TimersStart | Self::TimersStop | Self::TimersSync => Method::POST,
+            Self::TimersActive | Self::Worklogs | Self::Issue | Self::Health => Method::GET,
+        }
+    }
+
+    /// The route serving `path`, if any.
+    pub fn from_path(path: &str) -> Option<Self> {
+        let path = path.strip_suffix('/').filter(|p| !p.is_empty()).unwrap_or(path);
+        Some(match path {
+            "/api/timers/active" => Self::TimersActive,
+            "/api/worklogs" => Self::Worklogs,
+            "/api/timers/start" => Self::TimersStart,
+            "/api/timers/stop" => Self::TimersStop,
+            "/api/timers/sync" => Self::TimersSync,
+            "/api/health" => Self::Health,
+            _ if path.strip_prefix("/api/issues/").is_some_and(|key| !key.contains('/')) => {
+                Self::Issue
+            }
+            _ => return None,
+        })
+    }
+}
+
+/// Serves any route (the local server, tests).
+pub async fn handle(app: &App, request: Request<Bytes>) -> Response<Bytes> {
+    match Route::from_path(request.uri().path()) {
+        Some(route) => handle_route(app, route, request).await,
+        None => ApiError::not_found(
+            "ROUTE_NOT_FOUND",
+            format!("no route {}; see the README for the API", request.uri().path()),
+        )
+        .into_response(),
+    }
+}
+
+/// Serves one known route (a deployed function serves exactly one).
+#[tracing::instrument(skip_all, fields(route = ?route, method = %request.method()))]
+pub async fn handle_route(app: &App, route: Route, request: Request<Bytes>) -> Response<Bytes> {
+    let allowed = route.method();
+    let method = request.method().clone();
+    let result = if method == Method::OPTIONS
+        || (method != allowed && !(method == Method::HEAD && allowed == Method::GET))
+    {
+        Err(ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "METHOD_NOT_ALLOWED",
+            format!("{} accepts only {allowed}", request.uri().path()),
+        ))
+    } else if request.body().len() > MAX_BODY_BYTES {
+        Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "PAYLOAD_TOO_LARGE",
+            format!("request bodies are limited to {} KiB", MAX_BODY_BYTES / 1024),
+        ))
+    } else {
+        dispatch(app, route, request).await
+    };
+    let mut response = result.unwrap_or_else(ApiError::into_response);
+    if response.status() == StatusCode::METHOD_NOT_ALLOWED
+        && let Ok(value) = header::HeaderValue::from_str(allowed.as_str())
+    {
+        response.headers_mut().insert(header::ALLOW, value);
+    }
+    if response.status().is_server_error() {
+        tracing::warn!(status = response.status().as_u16(), "answered with a server error");
+    }
+    response
+}
+
+async fn dispatch(
+    app: &App,
+    route: Route,
+    request: Request<Bytes>,
+) -> Result<Response<Bytes>, ApiError> {
+    let caller = || app.auth.caller(request.headers());
+    match route {
+        Route::Health => Ok(routes::health::handle(app).await),
+        Route::TimersActive => routes::timers_active::handle(app, &caller()?, &request).await,
+        Route::Worklogs => routes::worklogs::handle(app, &caller()?, &request).await,
+        Route::TimersStart => routes::timer_control::start(app, &caller()?, &request).await,
+        Route::TimersStop => routes::timer_control::stop(app, &caller()?, &request).await,
+        Route::Issue => {
+            caller()?;
+            routes::issue::handle(app, &request).await
+        }
+        Route::TimersSync => {
+            caller()?;
+            routes::sync::handle(app).await
+        }
+    }
+}
+
+/// A JSON answer.
+pub fn json<T: Serialize>(status: StatusCode, value: &T) -> Response<Bytes> {
+    match serde_json::to_vec(value) {
+        Ok(body) => {
+            let mut response = Response::new(Bytes::from(body));
+            *response.status_mut() = status;
+            let headers = response.headers_mut();
+            headers
+                .insert(header::CONTENT_TYPE, header::HeaderValue::from_static("application/json"));
+            headers.insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+            response
+        }
+        Err(error) => {
+            tracing::error!(%error, "serializing an answer failed");
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "INTERNAL",
+                "could not encode the answer",
+            )
+            .into_response()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_map_to_routes() {
+        assert_eq!(Route::from_path("/api/timers/active"), Some(Route::TimersActive));
+        assert_eq!(Route::from_path("/api/timers/active/"), Some(Route::TimersActive));
+        assert_eq!(Route::from_path("/api/issues/KAN-9"), Some(Route::Issue));
+        assert_eq!(Route::from_path("/api/issues/KAN-9/x"), None);
+        assert_eq!(Route::from_path("/api/issues/"), None);
+        assert_eq!(Route::from_path("/api/nope"), None);
+        assert_eq!(Route::from_path("/"), None);
+    }
+}

@@ -1,0 +1,47 @@
+//! `GET /api/health`: whether the cache and the queue answer.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{Response, StatusCode};
+use serde_json::json;
+
+use crate::App;
+use crate::router::json;
+
+const CHECK_TIMEOUT: Duration = Duration::from_secs(2);
+
+pub async fn handle(app: &App) -> Response<Bytes> {
+    let (cache, queue) = tokio::join!(
+        tokio::time::timeout(CHECK_TIMEOUT, app.cache.ping()),
+        tokio::time::timeout(CHECK_TIMEOUT, app.queue.ping()),
+    );
+    let verdict = |result: Result<Result<(), String>, _>| match result {
+        Ok(Ok(())) => None,
+        Ok(Err(error)) => Some(error),
+        Err(_) => Some("did not answer within 2 s".to_owned()),
+    };
+    let checks = [
+        ("cache", verdict(cache.map(|r| r.map_err(|e| e.to_string())))),
+        ("queue", verdict(queue.map(|r| r.map_err(|e| e.to_string())))),
+    ];
+    let down: Vec<&str> =
+        checks.iter().filter(|(_, e)| e.is_some()).map(|(name, _)| *name).collect();
+    let checks_json: serde_json::Map<String, serde_json::Value> = checks
+        .iter()
+        .map(|(name, error)| (name.to_string(), json!(error.as_deref().unwrap_or("ok"))))
+        .collect();
+    if down.is_empty() {
+        return json(StatusCode::OK, &json!({ "status": "ok", "checks": checks_json }));
+    }
+    json(
+        StatusCode::SERVICE_UNAVAILABLE,
+        &json!({
+            "status": "degraded",
+            "checks": checks_json,
+            "error": "SERVICE_UNAVAILABLE",
+            "message": format!("down: {}", down.join(", ")),
+            "statusCode": 503,
+        }),
+    )
+}

@@ -1,0 +1,8 @@
+//! One module per route; each exposes `handle` (or `start`/`stop`).
+
+pub mod health;
+pub mod issue;
+pub mod sync;
+pub mod timer_control;
+pub mod timers_active;
+pub mod worklogs;

@@ -1,0 +1,45 @@
+//! `POST /api/timers/sync`: enqueue a timer sync; a burst shares one run.
+
+use std::time::Duration;
+
+use clockwork_core::ApiError;
+use clockwork_core::event::{Event, TIMERS_SYNC_REQUESTED};
+use http::{Response, StatusCode};
+use serde_json::json;
+
+use crate::App;
+use crate::router::json as json_answer;
+use crate::upstream::{cache_error, queue_error};
+
+/// Holds the run id of the latest requested sync while its window lasts.
+const WINDOW_KEY: &str = "run:timers-sync:window";
+/// Requests within this window share one run, so a burst enqueues one job.
+pub const WINDOW: Duration = Duration::from_secs(10);
+
+pub async fn handle(app: &App) -> Result<Response<bytes::Bytes>, ApiError> {
+    let run_id = request_timer_sync(app).await?;
+    Ok(json_answer(StatusCode::ACCEPTED, &json!({ "runId": run_id })))
+}
+
+/// Enqueues `clockwork/timers.sync.requested` unless one was enqueued within [`WINDOW`];
+/// returns the run id either way.
+pub async fn request_timer_sync(app: &App) -> Result<String, ApiError> {
+    // Two tries: the window may expire between a failed SET NX and the GET.
+    for _ in 0..2 {
+        let candidate = uuid::Uuid::new_v4().to_string();
+        if app.cache.set_nx(WINDOW_KEY, &candidate, WINDOW).await.map_err(cache_error)? {
+            let event = Event::with_id(TIMERS_SYNC_REQUESTED, candidate.clone(), json!({}));
+            if let Err(error) = app.queue.send(&event).await {
+                // Free the window so the next request enqueues instead of sharing a lost run.
+                let _ = app.cache.del(&[WINDOW_KEY.to_owned()]).await;
+                return Err(queue_error(error));
+            }
+            tracing::info!(run_id = %candidate, "timer sync enqueued");
+            return Ok(candidate);
+        }
+        if let Some(existing) = app.cache.get(WINDOW_KEY).await.map_err(cache_error)? {
+            return Ok(existing);
+        }
+    }
+    Err(ApiError::unavailable("the cache", "the sync window could not be read"))
+}

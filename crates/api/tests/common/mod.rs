@@ -1,0 +1,158 @@
+//! A whole app wired to the test kit's fakes, a leased real Redis database and a fresh
+//! queue on moto; requests go straight through the shared handler.
+
+#![allow(dead_code)] // each test file uses a different part
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use clockwork_api::App;
+use clockwork_api::auth::{Auth, Role};
+use clockwork_cache::redis_backend::RedisCache;
+use clockwork_clients::HttpOptions;
+use clockwork_core::config::{AuthConfig, ClockworkConfig, JiraConfig};
+use clockwork_core::{AccountId, Email};
+use clockwork_queue::sqs::SqsQueue;
+use clockwork_testkit::clockwork::FakeClockwork;
+use clockwork_testkit::jira::{FakeJira, FakeProject, FakeUser};
+use clockwork_testkit::moto;
+use clockwork_testkit::redis_db::RedisDb;
+use http::{Method, Request, StatusCode};
+use secrecy::SecretString;
+use serde_json::Value;
+
+pub const SECRET: &str = "route-tests-secret-0123456789abcdef";
+pub const JIRA_EMAIL: &str = "bot@acme.example";
+pub const JIRA_TOKEN: &str = "jira-token";
+pub const ANN: &str = "acc-ann";
+pub const ANN_EMAIL: &str = "ann@acme.example";
+pub const ANN_CLOCKWORK_TOKEN: &str = "cw-token-ann";
+pub const BOB: &str = "acc-bob";
+pub const BOB_CLOCKWORK_TOKEN: &str = "cw-token-bob";
+
+pub struct Harness {
+    pub app: App,
+    pub jira: FakeJira,
+    pub clockwork: FakeClockwork,
+    pub redis: RedisDb,
+    pub sqs: aws_sdk_sqs::Client,
+    pub queue_url: String,
+}
+
+/// Fast, but retrying as in production.
+pub fn http_options() -> HttpOptions {
+    HttpOptions {
+        connect_timeout: Duration::from_secs(1),
+        timeout: Duration::from_secs(1),
+        max_attempts: 3,
+        max_retry_wait: Duration::from_secs(2),
+        base_backoff: Duration::from_millis(10),
+    }
+}
+
+impl Harness {
+    /// Configured with the server-wide Clockwork token of Ann.
+    pub async fn start() -> Self {
+        Self::start_with(Some(ANN_CLOCKWORK_TOKEN)).await
+    }
+
+    pub async fn start_with(server_clockwork_token: Option<&str>) -> Self {
+        let jira = FakeJira::start(JIRA_EMAIL, JIRA_TOKEN).await;
+        jira.add_user(FakeUser::new(ANN, "Ann Example").with_email(ANN_EMAIL));
+        jira.add_user(FakeUser::new(BOB, "Bob Hidden"));
+        jira.add_project(FakeProject::new("10000", "KAN", "Kanban Team"));
+        let clockwork = FakeClockwork::start().await;
+        clockwork.add_token(ANN_CLOCKWORK_TOKEN, ANN);
+        clockwork.add_token(BOB_CLOCKWORK_TOKEN, BOB);
+        let redis = RedisDb::lease().await;
+        let cache =
+            RedisCache::connect(&SecretString::from(redis.url.clone())).await.expect("Redis");
+        let sqs = moto::client();
+        let queue_url = moto::create_queue(&sqs, 30).await;
+        let queue = SqsQueue::with_client(sqs.clone(), &queue_url);
+        let jira_config = JiraConfig {
+            base_url: jira.base_url().parse().expect("URL"),
+            email: JIRA_EMAIL.into(),
+            api_token: SecretString::from(JIRA_TOKEN),
+        };
+        let clockwork_config = ClockworkConfig {
+            api_base_url: clockwork.base_url().parse().expect("URL"),
+            api_token: server_clockwork_token.map(SecretString::from),
+        };
+        let auth = Auth::new(&AuthConfig::Jwt { secret: SecretString::from(SECRET) });
+        let app = App::new(
+            &jira_config,
+            &clockwork_config,
+            Arc::new(cache),
+            Arc::new(queue),
+            auth,
+            http_options(),
+        );
+        Self { app, jira, clockwork, redis, sqs, queue_url }
+    }
+
+    pub fn token(&self, account_id: &str, email: Option<&str>, role: Role) -> String {
+        let email = email.map(|e| Email::parse(e).expect("email"));
+        self.app
+            .auth
+            .issue(
+                &AccountId::parse(account_id).expect("id"),
+                email.as_ref(),
+                role,
+                Duration::from_secs(600),
+            )
+            .expect("token")
+    }
+
+    pub fn ann(&self) -> String {
+        self.token(ANN, Some(ANN_EMAIL), Role::User)
+    }
+
+    pub fn admin(&self) -> String {
+        self.token("acc-admin", None, Role::Admin)
+    }
+
+    pub async fn send(&self, request: Request<Bytes>) -> (StatusCode, Value, http::HeaderMap) {
+        let response = clockwork_api::handle(&self.app, request).await;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = serde_json::from_slice(response.body()).unwrap_or(Value::Null);
+        (status, body, headers)
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> (StatusCode, Value) {
+        let (status, body, _) = self.send(request(Method::GET, path, token, "")).await;
+        (status, body)
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: &str) -> (StatusCode, Value) {
+        let (status, body, _) = self.send(request(Method::POST, path, token, body)).await;
+        (status, body)
+    }
+
+    /// Event bodies enqueued so far (received and deleted).
+    pub async fn enqueued(&self) -> Vec<Value> {
+        moto::drain(&self.sqs, &self.queue_url)
+            .await
+            .iter()
+            .map(|body| serde_json::from_str(body).expect("JSON event"))
+            .collect()
+    }
+}
+
+pub fn request(method: Method, path: &str, token: Option<&str>, body: &str) -> Request<Bytes> {
+    let mut builder = Request::builder().method(method).uri(path);
+    if let Some(token) = token {
+        builder = builder.header("authorization", format!("Bearer {token}"));
+    }
+    builder.body(Bytes::from(body.to_owned())).expect("request")
+}
+
+/// Asserts an error answer's status and machine code, and that it has a message.
+pub fn assert_error(answer: &(StatusCode, Value), status: StatusCode, code: &str) {
+    assert_eq!(answer.0, status, "{}", answer.1);
+    assert_eq!(answer.1["error"], code, "{}", answer.1);
+    assert_eq!(answer.1["statusCode"], status.as_u16(), "{}", answer.1);
+    assert!(answer.1["message"].as_str().is_some_and(|m| !m.is_empty()), "{}", answer.1);
+}

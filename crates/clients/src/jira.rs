@@ -1,0 +1,286 @@
+//! Jira Cloud REST v3 with Basic auth (`ATLASSIAN_EMAIL:ATLASSIAN_API_TOKEN`).
+
+use std::collections::HashMap;
+use std::fmt;
+
+use async_trait::async_trait;
+use clockwork_core::config::JiraConfig;
+use clockwork_core::contract::{Author, IssueDetails, ProjectRef};
+use clockwork_core::{AccountId, IssueId, IssueKey};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use url::Url;
+
+use crate::ClientError;
+use crate::http::{HttpOptions, Idempotency, send_json};
+
+/// Ids per `/user/bulk` call; public clients use 50 and Jira documents no maximum.
+pub const USER_BULK_CHUNK: usize = 50;
+/// Ids per batched JQL lookup: keeps the JQL short and one page long.
+pub const SEARCH_ID_CHUNK: usize = 100;
+const ISSUE_FIELDS: &str = "summary,status,project,assignee,priority";
+
+/// The Jira operations the routes and the worker use.
+#[async_trait]
+pub trait JiraApi: Send + Sync + fmt::Debug {
+    /// One issue; `NotFound` when it does not exist or is not visible.
+    async fn issue(&self, key: &IssueKey) -> Result<IssueDetails, ClientError>;
+
+    /// Many issues by id through JQL search, `SEARCH_ID_CHUNK` ids a request; ids Jira does
+    /// not know are absent from the answer.
+    async fn issues_by_id(&self, ids: &[IssueId]) -> Result<Vec<IssueDetails>, ClientError>;
+
+    /// One user; `NotFound` when unknown.
+    async fn user(&self, account_id: &AccountId) -> Result<JiraUser, ClientError>;
+
+    /// Many users through `/user/bulk`, `USER_BULK_CHUNK` ids a request; unknown ids are
+    /// absent from the answer.
+    async fn users(&self, account_ids: &[AccountId]) -> Result<Vec<JiraUser>, ClientError>;
+}
+
+/// A Jira user; `email_address` is `None` when the user's privacy settings hide it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JiraUser {
+    pub account_id: String,
+    #[serde(default)]
+    pub display_name: Option<String>,
+    #[serde(default)]
+    pub email_address: Option<String>,
+    #[serde(default)]
+    pub avatar_urls: HashMap<String, String>,
+    #[serde(default)]
+    pub active: Option<bool>,
+    #[serde(default)]
+    pub time_zone: Option<String>,
+}
+
+impl JiraUser {
+    /// The largest avatar Jira offers.
+    pub fn avatar_url(&self) -> Option<&str> {
+        ["48x48", "32x32", "24x24", "16x16"]
+            .iter()
+            .find_map(|size| self.avatar_urls.get(*size))
+            .map(String::as_str)
+    }
+
+    fn into_author(self) -> Author {
+        Author {
+            avatar_url: self.avatar_url().map(str::to_owned),
+            email_address: self.email_address.filter(|email| !email.is_empty()),
+            display_name: self.display_name,
+            account_id: self.account_id,
+        }
+    }
+}
+
+pub struct JiraClient {
+    http: reqwest::Client,
+    options: HttpOptions,
+    base_url: Url,
+    email: String,
+    api_token: SecretString,
+}
+
+impl fmt::Debug for JiraClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JiraClient")
+            .field("base_url", &self.base_url.as_str())
+            .finish_non_exhaustive()
+    }
+}
+
+impl JiraClient {
+    pub fn new(config: &JiraConfig, options: HttpOptions) -> Self {
+        Self {
+            http: options.build_client(),
+            options,
+            base_url: config.base_url.clone(),
+            email: config.email.clone(),
+            api_token: config.api_token.clone(),
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url.as_str().trim_end_matches('/'))
+    }
+
+    fn get(&self, path: &str) -> reqwest::RequestBuilder {
+        self.http
+            .get(self.url(path))
+            .basic_auth(&self.email, Some(self.api_token.expose_secret()))
+            .header(reqwest::header::ACCEPT, "application/json")
+    }
+
+    fn browse_url(&self, key: &str) -> String {
+        self.url(&format!("/browse/{key}"))
+    }
+
+    fn details(&self, issue: WireIssue) -> IssueDetails {
+        let fields = issue.fields;
+        IssueDetails {
+            url: self.browse_url(&issue.key),
+            key: issue.key,
+            id: issue.id,
+            summary: fields.summary.unwrap_or_default(),
+            status: fields.status.map(|s| s.name).unwrap_or_default(),
+            project: fields.project.map_or_else(
+                || ProjectRef {
+                    id: String::new(),
+                    key: String::new(),
+                    name: String::new(),
+                    avatar_url: None,
+                },
+                |p| ProjectRef {
+                    avatar_url: ["48x48", "32x32"]
+                        .iter()
+                        .find_map(|s| p.avatar_urls.get(*s))
+                        .cloned(),
+                    id: p.id,
+                    key: p.key,
+                    name: p.name,
+                },
+            ),
+            assignee: fields.assignee.map(JiraUser::into_author),
+            priority: fields.priority.map(|p| p.name),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct WireIssue {
+    id: String,
+    key: String,
+    #[serde(default)]
+    fields: WireFields,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct WireFields {
+    summary: Option<String>,
+    status: Option<Named>,
+    project: Option<WireProject>,
+    assignee: Option<JiraUser>,
+    priority: Option<Named>,
+}
+
+#[derive(Deserialize)]
+struct Named {
+    #[serde(default)]
+    name: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct WireProject {
+    id: String,
+    key: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    avatar_urls: HashMap<String, String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SearchPage {
+    #[serde(default)]
+    issues: Vec<WireIssue>,
+    #[serde(default)]
+    next_page_token: Option<String>,
+    #[serde(default)]
+    is_last: Option<bool>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct UserPage {
+    #[serde(default)]
+    values: Vec<JiraUser>,
+    #[serde(default)]
+    is_last: Option<bool>,
+}
+
+#[async_trait]
+impl JiraApi for JiraClient {
+    #[tracing::instrument(skip_all, fields(key = %key))]
+    async fn issue(&self, key: &IssueKey) -> Result<IssueDetails, ClientError> {
+        // `IssueKey` admits only [A-Z0-9_-], so it is safe in a path segment as it is.
+        let path = format!("/rest/api/3/issue/{key}");
+        let issue: WireIssue = send_json("jira", &self.options, Idempotency::Idempotent, || {
+            self.get(&path).query(&[("fields", ISSUE_FIELDS)])
+        })
+        .await?;
+        Ok(self.details(issue))
+    }
+
+    #[tracing::instrument(skip_all, fields(ids = ids.len()))]
+    async fn issues_by_id(&self, ids: &[IssueId]) -> Result<Vec<IssueDetails>, ClientError> {
+        let mut found = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(SEARCH_ID_CHUNK) {
+            let list: Vec<&str> = chunk.iter().map(IssueId::as_str).collect();
+            let jql = format!("id in ({})", list.join(","));
+            let mut next_page_token: Option<String> = None;
+            loop {
+                let body = serde_json::json!({
+                    "jql": jql,
+                    "fields": ISSUE_FIELDS.split(',').collect::<Vec<_>>(),
+                    "maxResults": SEARCH_ID_CHUNK,
+                    "nextPageToken": next_page_token,
+                });
+                // A search only reads, so it is as safe to repeat as a GET.
+                let page: SearchPage =
+                    send_json("jira", &self.options, Idempotency::Idempotent, || {
+                        self.http
+                            .post(self.url("/rest/api/3/search/jql"))
+                            .basic_auth(&self.email, Some(self.api_token.expose_secret()))
+                            .json(&body)
+                    })
+                    .await?;
+                found.extend(page.issues.into_iter().map(|issue| self.details(issue)));
+                match page.next_page_token {
+                    Some(token) if page.is_last != Some(true) => next_page_token = Some(token),
+                    _ => break,
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    #[tracing::instrument(skip_all, fields(account_id = %account_id))]
+    async fn user(&self, account_id: &AccountId) -> Result<JiraUser, ClientError> {
+        send_json("jira", &self.options, Idempotency::Idempotent, || {
+            self.get("/rest/api/3/user").query(&[("accountId", account_id.as_str())])
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all, fields(ids = account_ids.len()))]
+    async fn users(&self, account_ids: &[AccountId]) -> Result<Vec<JiraUser>, ClientError> {
+        let mut found = Vec::with_capacity(account_ids.len());
+        for chunk in account_ids.chunks(USER_BULK_CHUNK) {
+            let mut start_at = 0;
+            loop {
+                // Without maxResults Jira answers only 10 users, whatever was asked for.
+                let mut query: Vec<(&str, String)> = vec![
+                    ("maxResults", chunk.len().to_string()),
+                    ("startAt", start_at.to_string()),
+                ];
+                query.extend(chunk.iter().map(|id| ("accountId", id.to_string())));
+                let page: UserPage =
+                    send_json("jira", &self.options, Idempotency::Idempotent, || {
+                        self.get("/rest/api/3/user/bulk").query(&query)
+                    })
+                    .await?;
+                let received = page.values.len();
+                found.extend(page.values);
+                start_at += received;
+                if page.is_last != Some(false) || received == 0 {
+                    break;
+                }
+            }
+        }
+        Ok(found)
+    }
+}

@@ -1,0 +1,21 @@
+//! Clients of the outside services, each a small trait with one real implementation
+//! whose base URL is configurable (tests point it at the test kit's fakes).
+//!
+//! - [`http`]: the shared request runner: timeouts, and bounded retries of idempotent
+//!   requests on 429/5xx/network failures honouring `Retry-After`.
+//! - [`error`]: [`ClientError`], classified by what the caller can do about it.
+//! - [`jira`]: Jira Cloud REST v3 ([`JiraApi`]): issues, users (bulk), JQL search.
+//! - [`clockwork`]: the Clockwork Pro public API ([`ClockworkApi`]): worklogs, start and
+//!   stop timers.
+//!
+//! Clients know nothing of the cache: callers own caching policy.
+
+pub mod clockwork;
+pub mod error;
+pub mod http;
+pub mod jira;
+
+pub use clockwork::{ClockworkApi, ClockworkClient};
+pub use error::ClientError;
+pub use http::HttpOptions;
+pub use jira::{JiraApi, JiraClient};

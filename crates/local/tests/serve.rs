@@ -1,0 +1,146 @@
+//! The local runner as a person starts it: the real binary, over HTTP.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+use clockwork_api::auth::{Auth, Caller};
+use clockwork_core::config::AuthConfig;
+use clockwork_testkit::demo::{DEMO_ACCOUNT_ID, DEMO_PROJECT_KEYS};
+use secrecy::SecretString;
+
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn local() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_clockwork-local"));
+    for name in [
+        "JIRA_DOMAIN",
+        "JIRA_BASE_URL",
+        "ATLASSIAN_EMAIL",
+        "ATLASSIAN_API_TOKEN",
+        "API_JWT_SECRET",
+        "AUTH_DISABLED",
+        "REDIS_URL",
+        "UPSTASH_REDIS_REST_URL",
+        "UPSTASH_REDIS_REST_TOKEN",
+        "SQS_QUEUE_URL",
+        "CLOCKWORK_API_TOKEN",
+        "PORT",
+    ] {
+        command.env_remove(name);
+    }
+    command
+}
+
+/// Starts `serve --demo` on a free port and reads the address from its banner.
+fn serve_demo() -> Server {
+    let mut child = local()
+        .args(["serve", "--demo", "--port", "0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn clockwork-local");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout);
+    let mut banner = String::new();
+    lines.read_line(&mut banner).expect("banner");
+    // Keep reading so the server never writes into a closed pipe.
+    std::thread::spawn(move || std::io::copy(&mut lines, &mut std::io::sink()));
+    let base = banner.trim().rsplit(' ').next().expect("address").to_owned();
+    assert!(base.starts_with("http://127.0.0.1:"), "{banner}");
+    Server { child, base }
+}
+
+#[tokio::test]
+async fn demo_serves_every_route_against_the_simulated_sites() {
+    let server = serve_demo();
+    let http = reqwest::Client::new();
+    let get = |path: String| {
+        let http = http.clone();
+        let url = format!("{}{path}", server.base);
+        async move {
+            let response = http.get(url).send().await.expect("GET");
+            (response.status().as_u16(), response.json::<serde_json::Value>().await.expect("JSON"))
+        }
+    };
+
+    let (status, health) = get("/api/health".into()).await;
+    assert_eq!((status, &health["status"]), (200, &serde_json::json!("ok")), "{health}");
+
+    let key = format!("{}-1", DEMO_PROJECT_KEYS[0]);
+    let (status, issue) = get(format!("/api/issues/{key}")).await;
+    assert_eq!(status, 200, "{issue}");
+    assert_eq!(issue["issue"]["key"], key);
+
+    let today = chrono::Utc::now().date_naive();
+    let week_ago = today - chrono::Duration::days(6);
+    let (status, worklogs) =
+        get(format!("/api/worklogs?accountId={DEMO_ACCOUNT_ID}&date={week_ago}&to={today}")).await;
+    assert_eq!(status, 200, "{worklogs}");
+    assert!(
+        !worklogs["worklogs"].as_array().expect("list").is_empty(),
+        "the demo has worklogs this week"
+    );
+    assert!(worklogs["worklogs"][0]["issueKey"].is_string(), "{worklogs}");
+
+    for action in ["start", "stop"] {
+        let answer = http
+            .post(format!("{}/api/timers/{action}", server.base))
+            .body(format!(r#"{{"issueKey":"{key}"}}"#))
+            .send()
+            .await
+            .expect("POST");
+        assert_eq!(answer.status().as_u16(), 200, "{action}: {:?}", answer.text().await);
+    }
+
+    let (status, missing) = get("/api/nope".into()).await;
+    assert_eq!((status, &missing["error"]), (404, &serde_json::json!("ROUTE_NOT_FOUND")));
+}
+
+#[test]
+fn without_demo_or_credentials_serve_names_the_missing_variables() {
+    let output = local().args(["serve", "--port", "0"]).output().expect("run clockwork-local");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    for name in ["JIRA_DOMAIN", "ATLASSIAN_EMAIL", "ATLASSIAN_API_TOKEN", "API_JWT_SECRET"] {
+        assert!(stderr.contains(name), "{stderr}");
+    }
+    assert!(stderr.contains("--demo"), "{stderr}");
+}
+
+#[test]
+fn token_issue_prints_a_token_the_api_accepts() {
+    const SECRET: &str = "a-local-test-secret-of-32-characters!";
+    let output = local()
+        .env("API_JWT_SECRET", SECRET)
+        .args(["token", "issue", "--account-id", "acc-1", "--admin", "--ttl", "1h"])
+        .output()
+        .expect("run clockwork-local");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let token = String::from_utf8(output.stdout).expect("utf-8");
+
+    let auth = Auth::new(&AuthConfig::Jwt { secret: SecretString::from(SECRET) });
+    let mut headers = http::HeaderMap::new();
+    headers.insert(
+        http::header::AUTHORIZATION,
+        format!("Bearer {}", token.trim()).parse().expect("header"),
+    );
+    let caller = auth.caller(&headers).expect("a valid token");
+    assert!(matches!(caller, Caller::Admin { account_id, .. } if account_id.as_str() == "acc-1"));
+
+    let refused = local()
+        .env("API_JWT_SECRET", SECRET)
+        .args(["token", "issue", "--account-id", "../x"])
+        .output()
+        .expect("run clockwork-local");
+    assert!(!refused.status.success());
+}

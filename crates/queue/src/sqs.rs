@@ -1,0 +1,291 @@
+//! Amazon SQS (or any SQS-compatible server) through `aws-sdk-sqs`.
+//!
+//! Producers use the [`Queue`] impl; the worker's long-polling entry also uses
+//! [`SqsQueue::receive`], [`SqsQueue::delete`] and [`SqsQueue::change_visibility`].
+
+use std::error::Error;
+use std::fmt;
+
+use async_trait::async_trait;
+use aws_config::BehaviorVersion;
+use aws_config::meta::region::RegionProviderChain;
+use aws_sdk_sqs::Client;
+use aws_sdk_sqs::config::Region;
+use aws_sdk_sqs::config::http::HttpResponse;
+use aws_sdk_sqs::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_sqs::types::{MessageAttributeValue, MessageSystemAttributeName, QueueAttributeName};
+use clockwork_core::event::Event;
+use tokio::sync::OnceCell;
+use tracing::instrument;
+
+use crate::{Queue, QueueError};
+
+/// The region when neither the caller nor the SDK's chain names one.
+const FALLBACK_REGION: &str = "us-east-1";
+
+/// The message attribute carrying the event name, so consumers can route without parsing
+/// the body.
+pub const EVENT_NAME_ATTRIBUTE: &str = "eventName";
+
+/// SQS signals throttling with 400s, so these codes are matched before the status is.
+const THROTTLING_CODES: &[&str] = &[
+    "Throttling",
+    "ThrottlingException",
+    "ThrottledException",
+    "RequestThrottled",
+    "RequestThrottledException",
+    "TooManyRequestsException",
+    "RequestLimitExceeded",
+    "SlowDown",
+    "KmsThrottled",
+];
+
+/// One queue, addressed by URL.
+pub struct SqsQueue {
+    queue_url: String,
+    region: Option<String>,
+    endpoint_url: Option<String>,
+    /// Built on first use: loading the SDK's configuration chain may reach the instance
+    /// metadata service, which would stall a Lambda or Vercel cold start.
+    client: OnceCell<Client>,
+}
+
+/// A message taken from the queue; it stays invisible until deleted or its visibility
+/// timeout ends, then it is delivered again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReceivedMessage {
+    /// The event envelope as JSON.
+    pub body: String,
+    /// Needed to delete the message or change its visibility; valid for this delivery only.
+    pub receipt_handle: String,
+    pub message_id: String,
+    /// How many times SQS has handed this message out, this delivery included.
+    pub receive_count: u32,
+}
+
+impl SqsQueue {
+    /// Does no I/O: the client is built when first needed. `region` falls back to the SDK's
+    /// chain, then to `us-east-1`; `endpoint_url` points at a local SQS-compatible server.
+    pub async fn new(queue_url: &str, region: Option<&str>, endpoint_url: Option<&str>) -> Self {
+        Self {
+            queue_url: queue_url.to_owned(),
+            region: region.map(str::to_owned),
+            endpoint_url: endpoint_url.map(str::to_owned),
+            client: OnceCell::new(),
+        }
+    }
+
+    /// Uses a client configured elsewhere (tests, or a process that already has one).
+    pub fn with_client(client: Client, queue_url: &str) -> Self {
+        Self {
+            queue_url: queue_url.to_owned(),
+            region: None,
+            endpoint_url: None,
+            client: OnceCell::new_with(Some(client)),
+        }
+    }
+
+    async fn client(&self) -> &Client {
+        self.client
+            .get_or_init(|| async {
+                let region = RegionProviderChain::first_try(self.region.clone().map(Region::new))
+                    .or_default_provider()
+                    .or_else(Region::from_static(FALLBACK_REGION));
+                let mut loader = aws_config::defaults(BehaviorVersion::latest()).region(region);
+                if let Some(endpoint_url) = &self.endpoint_url {
+                    loader = loader.endpoint_url(endpoint_url);
+                }
+                Client::new(&loader.load().await)
+            })
+            .await
+    }
+
+    /// Long-polls for up to `wait_secs` (0–20) and returns at most `max` (1–10) messages.
+    #[instrument(skip_all, fields(queue = %self.queue_url))]
+    pub async fn receive(
+        &self,
+        max: i32,
+        wait_secs: i32,
+    ) -> Result<Vec<ReceivedMessage>, QueueError> {
+        let output = self
+            .client()
+            .await
+            .receive_message()
+            .queue_url(&self.queue_url)
+            .max_number_of_messages(max)
+            .wait_time_seconds(wait_secs)
+            .message_system_attribute_names(MessageSystemAttributeName::ApproximateReceiveCount)
+            .send()
+            .await
+            .map_err(|err| classify("ReceiveMessage", err))?;
+        Ok(output
+            .messages
+            .unwrap_or_default()
+            .into_iter()
+            .map(|message| {
+                let receive_count = message
+                    .attributes
+                    .as_ref()
+                    .and_then(|attributes| {
+                        attributes.get(&MessageSystemAttributeName::ApproximateReceiveCount)
+                    })
+                    .and_then(|count| count.parse().ok())
+                    // A message in hand has been received at least this once.
+                    .unwrap_or(1);
+                ReceivedMessage {
+                    body: message.body.unwrap_or_default(),
+                    receipt_handle: message.receipt_handle.unwrap_or_default(),
+                    message_id: message.message_id.unwrap_or_default(),
+                    receive_count,
+                }
+            })
+            .collect())
+    }
+
+    /// Acknowledges a processed message so it is never delivered again.
+    #[instrument(skip_all, fields(queue = %self.queue_url))]
+    pub async fn delete(&self, receipt_handle: &str) -> Result<(), QueueError> {
+        self.client()
+            .await
+            .delete_message()
+            .queue_url(&self.queue_url)
+            .receipt_handle(receipt_handle)
+            .send()
+            .await
+            .map_err(|err| classify("DeleteMessage", err))?;
+        Ok(())
+    }
+
+    /// Sets when an undeleted message comes back: the worker's back-off between retries
+    /// (0 makes it visible again at once).
+    #[instrument(skip_all, fields(queue = %self.queue_url, secs))]
+    pub async fn change_visibility(
+        &self,
+        receipt_handle: &str,
+        secs: i32,
+    ) -> Result<(), QueueError> {
+        self.client()
+            .await
+            .change_message_visibility()
+            .queue_url(&self.queue_url)
+            .receipt_handle(receipt_handle)
+            .visibility_timeout(secs)
+            .send()
+            .await
+            .map_err(|err| classify("ChangeMessageVisibility", err))?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Queue for SqsQueue {
+    #[instrument(skip_all, fields(queue = %self.queue_url, event = %event.name, id = %event.id))]
+    async fn send(&self, event: &Event) -> Result<(), QueueError> {
+        let body = serde_json::to_string(event)
+            .map_err(|err| QueueError::Rejected(format!("event is not serializable: {err}")))?;
+        let event_name = MessageAttributeValue::builder()
+            .data_type("String")
+            .string_value(&event.name)
+            .build()
+            .map_err(|err| QueueError::Rejected(format!("event name attribute: {err}")))?;
+        self.client()
+            .await
+            .send_message()
+            .queue_url(&self.queue_url)
+            .message_body(body)
+            .message_attributes(EVENT_NAME_ATTRIBUTE, event_name)
+            .send()
+            .await
+            .map_err(|err| classify("SendMessage", err))?;
+        Ok(())
+    }
+
+    #[instrument(skip_all, fields(queue = %self.queue_url))]
+    async fn ping(&self) -> Result<(), QueueError> {
+        self.client()
+            .await
+            .get_queue_attributes()
+            .queue_url(&self.queue_url)
+            .attribute_names(QueueAttributeName::QueueArn)
+            .send()
+            .await
+            .map_err(|err| classify("GetQueueAttributes", err))?;
+        Ok(())
+    }
+}
+
+/// Hand-written so that no configuration (credentials included) can reach a log line.
+impl fmt::Debug for SqsQueue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SqsQueue")
+            .field("queue_url", &self.queue_url)
+            .field("region", &self.region)
+            .field("endpoint_url", &self.endpoint_url)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The one place deciding whether a failure is worth retrying. The SDK has already retried
+/// transient failures by the time this sees them. Messages are built from the error code,
+/// the service's message and the cause chain, none of which carry credentials.
+fn classify<E>(operation: &str, err: SdkError<E, HttpResponse>) -> QueueError
+where
+    E: ProvideErrorMetadata + Error + 'static,
+{
+    match &err {
+        SdkError::ServiceError(service) => {
+            let status = service.raw().status().as_u16();
+            let code = service.err().code().unwrap_or("unknown error");
+            let message = service.err().message().unwrap_or("no message");
+            let text = format!("{operation}: {code}: {message} (HTTP {status})");
+            // Query-compatible SQS codes are namespaced, e.g. `AWS.SimpleQueueService.X`.
+            let short_code = code.rsplit('.').next().unwrap_or(code);
+            if status >= 500 || status == 429 || THROTTLING_CODES.contains(&short_code) {
+                QueueError::Unavailable(text)
+            } else {
+                QueueError::Rejected(text)
+            }
+        }
+        SdkError::ConstructionFailure(_) => {
+            QueueError::Rejected(format!("{operation}: {}", cause_chain(&err)))
+        }
+        SdkError::DispatchFailure(dispatch) if dispatch.is_user() => {
+            QueueError::Rejected(format!("{operation}: {}", cause_chain(&err)))
+        }
+        _ => QueueError::Unavailable(format!("{operation}: {}", cause_chain(&err))),
+    }
+}
+
+/// `a: b: c` from an error and its sources; unlike the SDK's `DisplayErrorContext` it leaves
+/// out the `Debug` dump, which would include raw responses.
+fn cause_chain(err: &(dyn Error + 'static)) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn building_the_queue_does_no_io_until_first_use() {
+        let queue =
+            SqsQueue::new("http://127.0.0.1:1/000000000000/q", None, Some("http://127.0.0.1:1"))
+                .await;
+        assert!(!queue.client.initialized());
+    }
+
+    #[tokio::test]
+    async fn a_given_region_wins_over_the_sdk_chain() {
+        let queue =
+            SqsQueue::new("http://127.0.0.1:1/000000000000/q", Some("eu-west-2"), None).await;
+        let region = queue.client().await.config().region().map(Region::to_string);
+        assert_eq!(region.as_deref(), Some("eu-west-2"));
+    }
+}

@@ -1,0 +1,323 @@
+//! The JQL subset the fake searches with: `id`, `key`/`issuekey` and `project` with `=` or
+//! `in (…)`; `created`/`updated` compared with epoch milliseconds or zone-less dates (read in
+//! the searcher's zone, as Jira does); `AND`, `OR` and parentheses; `ORDER BY` up to 7 fields.
+//! Anything else is a 400, like an unparseable query on a real site.
+
+mod lex;
+
+use std::cmp::Ordering;
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, TimeZone, Utc};
+use chrono_tz::Tz;
+
+use super::{FakeIssue, FakeProject};
+use lex::{Token, tokenize};
+
+const MAX_ORDER_FIELDS: usize = 7;
+
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Query {
+    filter: Expr,
+    /// Fields with `true` for descending; ties fall back to ascending id.
+    order: Vec<(Field, bool)>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Expr {
+    Or(Vec<Expr>),
+    And(Vec<Expr>),
+    Id(Vec<String>),
+    Key(Vec<String>),
+    Project(Vec<String>),
+    Date { field: Field, cmp: Ordering, or_equal: bool, at: DateTime<Utc> },
+}
+
+/// An issue field that can be compared or sorted on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Field {
+    Id,
+    Key,
+    Created,
+    Updated,
+}
+
+/// Parses `jql`; zone-less dates are read in `zone`. `Err` is the message Jira would give.
+pub(super) fn parse(jql: &str, zone: Tz) -> Result<Query, String> {
+    let mut parser = Parser { tokens: tokenize(jql)?, pos: 0, zone };
+    let filter = match parser.peek() {
+        None => None,
+        Some(token) if token.is_keyword("order") => None,
+        Some(_) => Some(parser.or()?),
+    };
+    let order = parser.order_by()?;
+    if let Some(token) = parser.peek() {
+        return Err(format!(
+            "Error in the JQL Query: Expecting either 'OR' or 'AND' but got '{}'.",
+            token.describe()
+        ));
+    }
+    let filter = filter.ok_or_else(|| {
+        "Unbounded JQL queries are not allowed here. Please add a search restriction to your query."
+            .to_owned()
+    })?;
+    Ok(Query { filter, order })
+}
+
+struct Parser {
+    tokens: Vec<Token>,
+    pos: usize,
+    zone: Tz,
+}
+
+impl Parser {
+    fn peek(&self) -> Option<&Token> {
+        self.tokens.get(self.pos)
+    }
+
+    fn next(&mut self) -> Result<Token, String> {
+        let token = self.peek().cloned();
+        self.pos += 1;
+        token.ok_or_else(|| "Error in the JQL Query: The query ends unexpectedly.".to_owned())
+    }
+
+    fn eat_keyword(&mut self, keyword: &str) -> bool {
+        let found = self.peek().is_some_and(|t| t.is_keyword(keyword));
+        self.pos += usize::from(found);
+        found
+    }
+
+    fn or(&mut self) -> Result<Expr, String> {
+        let mut terms = vec![self.and()?];
+        while self.eat_keyword("or") {
+            terms.push(self.and()?);
+        }
+        Ok(if terms.len() == 1 { terms.remove(0) } else { Expr::Or(terms) })
+    }
+
+    fn and(&mut self) -> Result<Expr, String> {
+        let mut terms = vec![self.primary()?];
+        while self.eat_keyword("and") {
+            terms.push(self.primary()?);
+        }
+        Ok(if terms.len() == 1 { terms.remove(0) } else { Expr::And(terms) })
+    }
+
+    fn primary(&mut self) -> Result<Expr, String> {
+        match self.next()? {
+            Token::Open => {
+                let inner = self.or()?;
+                match self.next()? {
+                    Token::Close => Ok(inner),
+                    other => Err(format!(
+                        "Error in the JQL Query: Expecting ')' but got '{}'.",
+                        other.describe()
+                    )),
+                }
+            }
+            Token::Word(field) | Token::Text(field) => self.clause(&field),
+            other => Err(format!(
+                "Error in the JQL Query: Expecting a field name but got '{}'.",
+                other.describe()
+            )),
+        }
+    }
+
+    fn clause(&mut self, field: &str) -> Result<Expr, String> {
+        let lower = field.to_ascii_lowercase();
+        let operator = self.next()?;
+        let unsupported = || {
+            format!(
+                "The operator '{}' is not supported by the '{field}' field.",
+                operator.describe()
+            )
+        };
+        match lower.as_str() {
+            "id" | "key" | "issuekey" | "project" => {
+                let values = match &operator {
+                    Token::Op(op) if op == "=" => vec![self.value()?],
+                    Token::Word(word) if word.eq_ignore_ascii_case("in") => self.list()?,
+                    _ => return Err(unsupported()),
+                };
+                Ok(match lower.as_str() {
+                    "id" => Expr::Id(values),
+                    "project" => Expr::Project(values),
+                    _ => Expr::Key(values),
+                })
+            }
+            "created" | "createddate" | "updated" | "updateddate" => {
+                let (cmp, or_equal) = match &operator {
+                    Token::Op(op) if op == "=" => (Ordering::Equal, true),
+                    Token::Op(op) if op == ">=" => (Ordering::Greater, true),
+                    Token::Op(op) if op == ">" => (Ordering::Greater, false),
+                    Token::Op(op) if op == "<=" => (Ordering::Less, true),
+                    Token::Op(op) if op == "<" => (Ordering::Less, false),
+                    _ => return Err(unsupported()),
+                };
+                let field =
+                    if lower.starts_with("created") { Field::Created } else { Field::Updated };
+                let value = self.value()?;
+                let at = parse_date(&value, self.zone).ok_or_else(|| {
+                    format!(
+                        "Date value '{value}' for field '{lower}' is invalid. Valid formats \
+                         include: 'yyyy/MM/dd HH:mm', 'yyyy-MM-dd HH:mm', 'yyyy/MM/dd', \
+                         'yyyy-MM-dd', or epoch milliseconds."
+                    )
+                })?;
+                Ok(Expr::Date { field, cmp, or_equal, at })
+            }
+            _ => Err(format!(
+                "Field '{field}' does not exist or you do not have permission to view it."
+            )),
+        }
+    }
+
+    fn value(&mut self) -> Result<String, String> {
+        match self.next()? {
+            Token::Word(value) | Token::Text(value) => Ok(value),
+            other => Err(format!(
+                "Error in the JQL Query: Expecting a value but got '{}'.",
+                other.describe()
+            )),
+        }
+    }
+
+    fn list(&mut self) -> Result<Vec<String>, String> {
+        if self.next()? != Token::Open {
+            return Err("Error in the JQL Query: Expecting '(' after 'in'.".to_owned());
+        }
+        let mut values = vec![self.value()?];
+        loop {
+            match self.next()? {
+                Token::Comma => values.push(self.value()?),
+                Token::Close => return Ok(values),
+                other => {
+                    return Err(format!(
+                        "Error in the JQL Query: Expecting ',' or ')' but got '{}'.",
+                        other.describe()
+                    ));
+                }
+            }
+        }
+    }
+
+    fn order_by(&mut self) -> Result<Vec<(Field, bool)>, String> {
+        if !self.eat_keyword("order") {
+            return Ok(Vec::new());
+        }
+        if !self.eat_keyword("by") {
+            return Err("Error in the JQL Query: Expecting 'BY' after 'ORDER'.".to_owned());
+        }
+        let mut order = Vec::new();
+        loop {
+            let name = self.value()?;
+            let field = match name.to_ascii_lowercase().as_str() {
+                "id" => Field::Id,
+                "key" | "issuekey" => Field::Key,
+                "created" | "createddate" => Field::Created,
+                "updated" | "updateddate" => Field::Updated,
+                _ => return Err(format!("Not able to sort using field '{name}'.")),
+            };
+            let descending = self.eat_keyword("desc");
+            if !descending {
+                self.eat_keyword("asc");
+            }
+            order.push((field, descending));
+            if self.peek() != Some(&Token::Comma) {
+                break;
+            }
+            self.pos += 1;
+        }
+        if order.len() > MAX_ORDER_FIELDS {
+            return Err(format!(
+                "The ORDER BY clause can contain at most {MAX_ORDER_FIELDS} fields."
+            ));
+        }
+        Ok(order)
+    }
+}
+
+/// Epoch milliseconds, or a zone-less date read in `zone`.
+fn parse_date(value: &str, zone: Tz) -> Option<DateTime<Utc>> {
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        return DateTime::from_timestamp_millis(value.parse().ok()?);
+    }
+    let naive = ["%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M"]
+        .iter()
+        .find_map(|format| NaiveDateTime::parse_from_str(value, format).ok())
+        .or_else(|| {
+            ["%Y-%m-%d", "%Y/%m/%d"]
+                .iter()
+                .find_map(|format| NaiveDate::parse_from_str(value, format).ok())
+                .map(|date| date.and_time(NaiveTime::MIN))
+        })?;
+    // A wall time skipped by a DST change means the first instant after the gap.
+    zone.from_local_datetime(&naive)
+        .earliest()
+        .or_else(|| zone.from_local_datetime(&(naive + TimeDelta::hours(1))).earliest())
+        .map(|time| time.with_timezone(&Utc))
+}
+
+impl Query {
+    pub(super) fn matches(&self, issue: &FakeIssue, project: Option<&FakeProject>) -> bool {
+        self.filter.matches(issue, project)
+    }
+
+    pub(super) fn compare(&self, a: &FakeIssue, b: &FakeIssue) -> Ordering {
+        self.order
+            .iter()
+            .map(|&(field, descending)| {
+                let ordering = field.compare(a, b);
+                if descending { ordering.reverse() } else { ordering }
+            })
+            .find(|ordering| ordering.is_ne())
+            .unwrap_or_else(|| Field::Id.compare(a, b))
+    }
+}
+
+impl Expr {
+    fn matches(&self, issue: &FakeIssue, project: Option<&FakeProject>) -> bool {
+        match self {
+            Self::Or(terms) => terms.iter().any(|t| t.matches(issue, project)),
+            Self::And(terms) => terms.iter().all(|t| t.matches(issue, project)),
+            Self::Id(ids) => ids.iter().any(|id| id.trim() == issue.id),
+            Self::Key(keys) => keys.iter().any(|key| key.eq_ignore_ascii_case(&issue.key)),
+            Self::Project(values) => values.iter().any(|value| {
+                value.eq_ignore_ascii_case(&issue.project_key)
+                    || project.is_some_and(|p| p.id == *value || p.name.eq_ignore_ascii_case(value))
+            }),
+            Self::Date { field, cmp, or_equal, at } => {
+                let time = if *field == Field::Created { issue.created } else { issue.updated };
+                let ordering = time.cmp(at);
+                ordering == *cmp || (*or_equal && ordering.is_eq())
+            }
+        }
+    }
+}
+
+impl Field {
+    fn compare(self, a: &FakeIssue, b: &FakeIssue) -> Ordering {
+        match self {
+            Self::Id => numeric_order(&a.id, &b.id),
+            Self::Key => {
+                let split =
+                    |key: &str| key.rsplit_once('-').map(|(p, n)| (p.to_owned(), n.to_owned()));
+                match (split(&a.key), split(&b.key)) {
+                    (Some((pa, na)), Some((pb, nb))) => {
+                        pa.cmp(&pb).then_with(|| numeric_order(&na, &nb))
+                    }
+                    _ => a.key.cmp(&b.key),
+                }
+            }
+            Self::Created => a.created.cmp(&b.created),
+            Self::Updated => a.updated.cmp(&b.updated),
+        }
+    }
+}
+
+/// Numbers by value (`9` before `10`), anything else as text.
+fn numeric_order(a: &str, b: &str) -> Ordering {
+    match (a.parse::<u64>(), b.parse::<u64>()) {
+        (Ok(a), Ok(b)) => a.cmp(&b),
+        _ => a.cmp(b),
+    }
+}

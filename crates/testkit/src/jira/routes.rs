@@ -1,0 +1,210 @@
+//! The router: Basic auth on `/rest`, users, issues, the removed `/search`, and `/status`.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{Path, RawQuery, Request, State};
+use axum::middleware::{Next, from_fn_with_state};
+use axum::response::Response;
+use axum::routing::get;
+use chrono::{SecondsFormat, Utc};
+use http::{HeaderMap, HeaderValue, StatusCode, header};
+use serde_json::json;
+
+use super::render::{FieldSelection, Renderer};
+use super::{API_USER_ACCOUNT_ID, Shared, search};
+use crate::faults::{Control, Dialect, QueryPairs, controlled, json_response};
+
+/// Jira's error body and rate-limit headers.
+pub(super) const DIALECT: Dialect = Dialect { error, rate_limit_headers };
+
+/// Jira's `ErrorCollection`: `{ "errorMessages": [..], "errors": {} }`.
+pub(super) fn error(status: StatusCode, message: &str) -> Response {
+    json_response(status, json!({ "errorMessages": [message], "errors": {} }))
+}
+
+fn rate_limit_headers(retry_after_secs: u64, headers: &mut HeaderMap) {
+    let reset =
+        Utc::now() + chrono::Duration::seconds(retry_after_secs.try_into().unwrap_or(i64::MAX));
+    let reset = reset.to_rfc3339_opts(SecondsFormat::Secs, true);
+    headers.insert("x-ratelimit-limit", HeaderValue::from_static("350"));
+    headers.insert("x-ratelimit-remaining", HeaderValue::from_static("0"));
+    if let Ok(reset) = HeaderValue::from_str(&reset) {
+        headers.insert("x-ratelimit-reset", reset);
+    }
+    headers.insert("ratelimit-reason", HeaderValue::from_static("jira-burst-based"));
+}
+
+pub(super) fn router(shared: Arc<Shared>, control: &Arc<Control>) -> Router {
+    let rest = Router::new()
+        .route("/rest/api/3/myself", get(myself))
+        .route("/rest/api/3/user", get(user))
+        .route("/rest/api/3/user/bulk", get(bulk_users))
+        .route("/rest/api/3/issue/{issueIdOrKey}", get(issue))
+        .route("/rest/api/3/search/jql", get(search::get).post(search::post))
+        .route("/rest/api/3/search", get(removed_search).post(removed_search))
+        .route_layer(from_fn_with_state(shared.clone(), basic_auth));
+    // Layered after auth so that it runs first: unauthenticated requests count too.
+    let rest = controlled(rest, control);
+    let status = controlled(Router::new().route("/status", get(status)), control);
+    rest.merge(status).fallback(not_found).with_state(shared)
+}
+
+/// The base64 `email:token` that `Authorization: Basic …` carries.
+pub(super) fn basic_credentials(email: &str, api_token: &str) -> String {
+    base64(&format!("{email}:{api_token}"))
+}
+
+/// Standard padded base64, enough to build the expected `Authorization` header.
+fn base64(input: &str) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
+    for chunk in input.as_bytes().chunks(3) {
+        let bytes = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let n = u32::from_be_bytes([0, bytes[0], bytes[1], bytes[2]]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[(n >> (18 - 6 * i) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+async fn basic_auth(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
+    let presented = request.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    // The scheme is case-insensitive; the credentials are not.
+    let accepted =
+        presented.and_then(|value| value.split_once(' ')).is_some_and(|(scheme, credentials)| {
+            scheme.eq_ignore_ascii_case("basic") && credentials.trim() == shared.basic_credentials
+        });
+    if accepted {
+        next.run(request).await
+    } else {
+        error(StatusCode::UNAUTHORIZED, "Client must be authenticated to access this resource.")
+    }
+}
+
+async fn myself(State(shared): State<Arc<Shared>>) -> Response {
+    let data = shared.data();
+    let renderer = Renderer { base: &shared.base_url, data: &data };
+    match data.user(API_USER_ACCOUNT_ID) {
+        Some(user) => json_response(StatusCode::OK, renderer.user(user)),
+        None => error(StatusCode::UNAUTHORIZED, "The credentials' user no longer exists."),
+    }
+}
+
+async fn user(State(shared): State<Arc<Shared>>, RawQuery(raw): RawQuery) -> Response {
+    let query = QueryPairs::parse(raw.as_deref());
+    let Some(account_id) = query.get("accountId").filter(|id| !id.is_empty()) else {
+        return error(StatusCode::BAD_REQUEST, "The query parameter 'accountId' is required.");
+    };
+    let data = shared.data();
+    let renderer = Renderer { base: &shared.base_url, data: &data };
+    match data.user(account_id) {
+        Some(user) => json_response(StatusCode::OK, renderer.user(user)),
+        None => error(
+            StatusCode::NOT_FOUND,
+            &format!("The user with account ID '{account_id}' does not exist."),
+        ),
+    }
+}
+
+/// `user/bulk`: found users in the order asked, unknown ids left out, 10 a page by default.
+async fn bulk_users(State(shared): State<Arc<Shared>>, RawQuery(raw): RawQuery) -> Response {
+    let query = QueryPairs::parse(raw.as_deref());
+    let mut ids: Vec<&str> = Vec::new();
+    for id in query.all("accountId") {
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    if ids.is_empty() {
+        return error(StatusCode::BAD_REQUEST, "The query parameter 'accountId' is required.");
+    }
+    let (max_results, start_at) = match (query.integer("maxResults"), query.integer("startAt")) {
+        (Ok(max), Ok(start)) => (max.unwrap_or(10).max(0), start.unwrap_or(0).max(0)),
+        (Err(message), _) | (_, Err(message)) => return error(StatusCode::BAD_REQUEST, &message),
+    };
+    let data = shared.data();
+    let renderer = Renderer { base: &shared.base_url, data: &data };
+    let found: Vec<_> = ids.iter().filter_map(|id| data.user(id)).collect();
+    let total = i64::try_from(found.len()).unwrap_or(i64::MAX);
+    let values: Vec<_> = found
+        .iter()
+        .skip(usize::try_from(start_at).unwrap_or(usize::MAX))
+        .take(usize::try_from(max_results).unwrap_or(usize::MAX))
+        .map(|user| renderer.user(user))
+        .collect();
+    let page_url = |start: i64| {
+        let mut url = url::form_urlencoded::Serializer::new(String::new());
+        for id in &ids {
+            url.append_pair("accountId", id);
+        }
+        url.append_pair("maxResults", &max_results.to_string());
+        url.append_pair("startAt", &start.to_string());
+        format!("{}/rest/api/3/user/bulk?{}", shared.base_url, url.finish())
+    };
+    let is_last = start_at.saturating_add(max_results) >= total;
+    let mut body = json!({
+        "self": page_url(start_at),
+        "maxResults": max_results,
+        "startAt": start_at,
+        "total": total,
+        "isLast": is_last,
+        "values": values,
+    });
+    if !is_last {
+        body["nextPage"] = json!(page_url(start_at + max_results));
+    }
+    json_response(StatusCode::OK, body)
+}
+
+async fn issue(
+    State(shared): State<Arc<Shared>>,
+    Path(id_or_key): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let selection = FieldSelection::parse(&QueryPairs::parse(raw.as_deref()).list("fields"), true);
+    let data = shared.data();
+    let renderer = Renderer { base: &shared.base_url, data: &data };
+    match data.issue(&id_or_key) {
+        Some(issue) => json_response(StatusCode::OK, renderer.issue(issue, &selection)),
+        None => error(
+            StatusCode::NOT_FOUND,
+            "Issue does not exist or you do not have permission to see it.",
+        ),
+    }
+}
+
+async fn removed_search() -> Response {
+    error(
+        StatusCode::GONE,
+        "The requested API has been removed. Please migrate to the /rest/api/3/search/jql API. \
+         A full migration guideline is available at https://developer.atlassian.com/changelog/#CHANGE-2046",
+    )
+}
+
+async fn status() -> Response {
+    json_response(StatusCode::OK, json!({ "state": "RUNNING" }))
+}
+
+async fn not_found() -> Response {
+    error(StatusCode::NOT_FOUND, "The requested resource could not be found.")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::base64;
+
+    #[test]
+    fn base64_matches_rfc_4648_vectors() {
+        let vectors =
+            [("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"), ("foob", "Zm9vYg==")];
+        for (input, expected) in vectors {
+            assert_eq!(base64(input), expected);
+        }
+    }
+}

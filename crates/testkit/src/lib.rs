@@ -1,0 +1,26 @@
+//! Stateful fake servers for tests, benchmarks and `clockwork-local serve --demo`.
+//!
+//! They reuse none of the clients' types: their shapes come from Atlassian's OpenAPI documents
+//! and the reference notes, so a misunderstanding of an API cannot hide by being made twice.
+//!
+//! - [`faults`]: what every fake shares: serving on port 0, per-endpoint request counts keyed
+//!   `"METHOD /path/template"`, injected faults ([`Fault`]) and added latency.
+//! - [`jira`]: [`FakeJira`], Jira Cloud REST v3 (users, issues, `search/jql` with a JQL subset).
+//! - [`clockwork`]: [`FakeClockwork`], the Clockwork Pro public API (worklogs, start and stop).
+//! - [`upstash`]: a fake Upstash REST server.
+//! - [`redis_db`]: a Redis database leased to one test, for the architecture's fixed keys.
+//! - [`moto`]: fresh queues on the local SQS-compatible server.
+//! - [`demo`]: both fakes seeded with sample people, projects, issues, timers and worklogs.
+
+pub mod clockwork;
+pub mod demo;
+pub mod faults;
+pub mod jira;
+pub mod moto;
+pub mod redis_db;
+pub mod upstash;
+
+pub use clockwork::{FakeAuthor, FakeClockwork, FakeTimer, FakeWorklog};
+pub use demo::{Demo, start_demo};
+pub use faults::Fault;
+pub use jira::{FakeIssue, FakeJira, FakeProject, FakeUser};

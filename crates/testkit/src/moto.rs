@@ -1,0 +1,79 @@
+//! Queues on the local SQS-compatible server (moto) that `.ci/services` starts.
+
+use aws_sdk_sqs::Client;
+use aws_sdk_sqs::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_sqs::types::QueueAttributeName;
+
+/// `AWS_ENDPOINT_URL` when set, else moto's default address.
+pub fn endpoint() -> String {
+    std::env::var("AWS_ENDPOINT_URL")
+        .ok()
+        .filter(|url| !url.is_empty())
+        .unwrap_or_else(|| "http://127.0.0.1:5000".to_owned())
+}
+
+/// An SQS client for moto with dummy credentials.
+pub fn client() -> Client {
+    Client::from_conf(
+        aws_sdk_sqs::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new("us-east-1"))
+            .endpoint_url(endpoint())
+            .credentials_provider(Credentials::new("test", "test", None, None, "testkit"))
+            .build(),
+    )
+}
+
+/// A fresh queue of one's own, so tests share moto and still run in parallel.
+///
+/// # Panics
+/// When moto does not answer, with how to start it.
+pub async fn create_queue(client: &Client, visibility_timeout_secs: u32) -> String {
+    let name = format!("clockwork-test-{}", uuid::Uuid::new_v4());
+    let created = client
+        .create_queue()
+        .queue_name(&name)
+        .attributes(QueueAttributeName::VisibilityTimeout, visibility_timeout_secs.to_string())
+        .send()
+        .await;
+    match created {
+        Ok(output) => output.queue_url.unwrap_or_default(),
+        Err(err) => panic!(
+            "cannot create a test queue on the SQS server at {} ({}). These tests need moto: \
+             run `.ci/services` (or set AWS_ENDPOINT_URL).",
+            endpoint(),
+            aws_sdk_sqs::error::DisplayErrorContext(&err),
+        ),
+    }
+}
+
+/// Every message waiting on the queue (bodies), received and deleted.
+pub async fn drain(client: &Client, queue_url: &str) -> Vec<String> {
+    let mut bodies = Vec::new();
+    loop {
+        let output = client
+            .receive_message()
+            .queue_url(queue_url)
+            .max_number_of_messages(10)
+            .wait_time_seconds(0)
+            .send()
+            .await
+            .expect("ReceiveMessage on moto");
+        let messages = output.messages.unwrap_or_default();
+        if messages.is_empty() {
+            return bodies;
+        }
+        for message in messages {
+            if let Some(handle) = message.receipt_handle() {
+                client
+                    .delete_message()
+                    .queue_url(queue_url)
+                    .receipt_handle(handle)
+                    .send()
+                    .await
+                    .expect("DeleteMessage on moto");
+            }
+            bodies.extend(message.body);
+        }
+    }
+}
