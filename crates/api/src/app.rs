@@ -21,6 +21,8 @@ pub struct App {
     /// `CLOCKWORK_API_TOKEN`: used when a request carries no `X-Clockwork-Token`.
     pub clockwork_token: Option<SecretString>,
     pub auth: Auth,
+    /// `CRON_SECRET`: what Vercel's cron sends as `Authorization: Bearer …`.
+    pub cron_secret: Option<SecretString>,
 }
 
 impl fmt::Debug for App {
@@ -87,6 +89,7 @@ impl App {
             clockwork: Arc::new(ClockworkClient::new(clockwork, http)),
             clockwork_token: clockwork.api_token.clone(),
             auth,
+            cron_secret: clockwork_core::config::process_env("CRON_SECRET").map(SecretString::from),
         }
     }
 }

@@ -21,10 +21,12 @@ pub enum Route {
     Issue,
     TimersSync,
     Health,
+    Run,
+    CronTimersSync,
 }
 
 impl Route {
-    pub const ALL: [Route; 7] = [
+    pub const ALL: [Route; 9] = [
         Self::TimersActive,
         Self::Worklogs,
         Self::TimersStart,
@@ -32,12 +34,19 @@ impl Route {
         Self::Issue,
         Self::TimersSync,
         Self::Health,
+        Self::Run,
+        Self::CronTimersSync,
     ];
 
     pub fn method(self) -> Method {
         match self {
             Self::TimersStart | Self::TimersStop | Self::TimersSync => Method::POST,
-            Self::TimersActive | Self::Worklogs | Self::Issue | Self::Health => Method::GET,
+            Self::TimersActive
+            | Self::Worklogs
+            | Self::Issue
+            | Self::Health
+            | Self::Run
+            | Self::CronTimersSync => Method::GET,
         }
     }
 
@@ -51,12 +60,21 @@ impl Route {
             "/api/timers/stop" => Self::TimersStop,
             "/api/timers/sync" => Self::TimersSync,
             "/api/health" => Self::Health,
-            _ if path.strip_prefix("/api/issues/").is_some_and(|key| !key.contains('/')) => {
-                Self::Issue
-            }
+            "/api/cron/timers-sync" => Self::CronTimersSync,
+            _ if has_one_segment_after(path, "/api/issues/") => Self::Issue,
+            _ if has_one_segment_after(path, "/api/runs/") => Self::Run,
             _ => return None,
         })
     }
+}
+
+fn has_one_segment_after(path: &str, prefix: &str) -> bool {
+    path.strip_prefix(prefix).is_some_and(|rest| !rest.is_empty() && !rest.contains('/'))
+}
+
+/// The path's last segment, for routes named `…/{param}`.
+pub fn last_segment(path: &str) -> &str {
+    path.trim_end_matches('/').rsplit('/').next().unwrap_or_default()
 }
 
 /// Serves any route (the local server, tests).
@@ -125,6 +143,8 @@ async fn dispatch(
             caller()?;
             routes::sync::handle(app).await
         }
+        Route::Run => routes::runs::handle(app, &caller()?, &request).await,
+        Route::CronTimersSync => routes::sync::cron(app, &request).await,
     }
 }
 
@@ -163,6 +183,8 @@ mod tests {
         assert_eq!(Route::from_path("/api/issues/KAN-9"), Some(Route::Issue));
         assert_eq!(Route::from_path("/api/issues/KAN-9/x"), None);
         assert_eq!(Route::from_path("/api/issues/"), None);
+        assert_eq!(Route::from_path("/api/runs/abc"), Some(Route::Run));
+        assert_eq!(Route::from_path("/api/cron/timers-sync"), Some(Route::CronTimersSync));
         assert_eq!(Route::from_path("/api/nope"), None);
         assert_eq!(Route::from_path("/"), None);
     }

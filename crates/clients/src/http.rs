@@ -138,16 +138,26 @@ async fn classify(response: Response) -> Result<bytes::Bytes, ClientError> {
     if status.is_success() {
         return Ok(body);
     }
-    Err(match status {
+    Err(status_error(status, retry_after, &body))
+}
+
+/// What a non-2xx status means to the caller; also used for statuses relayed inside a
+/// body (Forge's remote fetch).
+pub(crate) fn status_error(
+    status: StatusCode,
+    retry_after: Option<Duration>,
+    body: &[u8],
+) -> ClientError {
+    match status {
         StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
             ClientError::Unauthorized { status: status.as_u16() }
         }
         StatusCode::NOT_FOUND => ClientError::NotFound,
-        StatusCode::UNPROCESSABLE_ENTITY => ClientError::InvalidState(upstream_message(&body)),
+        StatusCode::UNPROCESSABLE_ENTITY => ClientError::InvalidState(upstream_message(body)),
         StatusCode::TOO_MANY_REQUESTS => ClientError::RateLimited { retry_after },
         s if s.is_server_error() => ClientError::Transient(format!("HTTP {}", s.as_u16())),
-        s => ClientError::Rejected { status: s.as_u16(), message: upstream_message(&body) },
-    })
+        s => ClientError::Rejected { status: s.as_u16(), message: upstream_message(body) },
+    }
 }
 
 /// `Retry-After` as seconds or an HTTP date.

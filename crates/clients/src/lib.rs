@@ -7,6 +7,8 @@
 //! - [`jira`]: Jira Cloud REST v3 ([`JiraApi`]): issues, users (bulk), JQL search.
 //! - [`clockwork`]: the Clockwork Pro public API ([`ClockworkApi`]): worklogs, start and
 //!   stop timers.
+//! - [`report`]: the Clockwork report app ([`TimerReport`]): a short-lived credential from a
+//!   browser session (Connect servlet or Forge), then every timer from `timers.json`.
 //!
 //! Clients know nothing of the cache: callers own caching policy.
 
@@ -14,8 +16,12 @@ pub mod clockwork;
 pub mod error;
 pub mod http;
 pub mod jira;
+pub mod report;
 
 pub use clockwork::{ClockworkApi, ClockworkClient};
 pub use error::ClientError;
 pub use http::HttpOptions;
 pub use jira::{JiraApi, JiraClient};
+pub use report::{
+    ConnectReport, Credential, ForgeReport, RawTimer, ReportError, TimerReport, TimersPage,
+};

@@ -4,18 +4,19 @@ use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 
-use anyhow::{Context, Result, bail};
+use std::time::Duration;
+
+use anyhow::{Context, Result};
 use axum::extract::State;
 use clap::Args;
 use clockwork_api::App;
 use clockwork_api::auth::Auth;
+use clockwork_api::routes::sync::request_timer_sync;
 use clockwork_clients::HttpOptions;
-use clockwork_core::config::{
-    AuthConfig, CacheConfig, ClockworkConfig, ConfigError, JiraConfig, QueueConfig, merge_missing,
-};
-use clockwork_queue::in_process::Receiver;
-use clockwork_testkit::demo::{self, DEMO_CLOCKWORK_TOKEN, DEMO_JIRA_EMAIL, DEMO_JIRA_TOKEN};
-use secrecy::SecretString;
+use clockwork_core::config::{AuthConfig, CacheConfig, QueueConfig};
+use clockwork_queue::sqs::SqsQueue;
+
+use crate::wiring::{self, Upstreams, embedded_unless_set};
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -28,33 +29,50 @@ pub struct ServeArgs {
     /// Start simulated Jira and Clockwork sites with sample data and use them, auth off.
     #[arg(long)]
     demo: bool,
+    /// Seconds between scheduled timer syncs.
+    #[arg(long, default_value = "60", value_parser = parse_seconds)]
+    sync_every: Duration,
 }
 
-/// The upstream settings: real ones from the environment, or the demo's.
-struct Upstreams {
-    jira: JiraConfig,
-    clockwork: ClockworkConfig,
-    auth: AuthConfig,
-    /// Keeps the simulated sites running for as long as the server does.
-    demo: Option<demo::Demo>,
+fn parse_seconds(raw: &str) -> Result<Duration, String> {
+    match raw.parse::<u64>() {
+        Ok(seconds) if seconds > 0 => Ok(Duration::from_secs(seconds)),
+        _ => Err(format!("{raw:?} must be a whole number of seconds, at least 1")),
+    }
 }
 
 pub async fn run(args: ServeArgs) -> Result<()> {
-    let upstreams = if args.demo { demo_upstreams().await? } else { env_upstreams()? };
-    let cache_config = embedded_unless_set(CacheConfig::from_env(), CacheConfig::Memory)?;
+    let upstreams = if args.demo { Upstreams::demo().await? } else { Upstreams::from_env(true)? };
+    let (cache, cache_config) = wiring::cache().await?;
     let queue_config = embedded_unless_set(QueueConfig::from_env(), QueueConfig::InProcess)?;
-    let cache = clockwork_cache::from_config(&cache_config).await?;
     let (queue, receiver) = clockwork_queue::from_config(&queue_config).await;
     let app = Arc::new(App::new(
         &upstreams.jira,
         &upstreams.clockwork,
-        cache,
-        queue,
+        cache.clone(),
+        queue.clone(),
         Auth::new(&upstreams.auth),
         HttpOptions::default(),
     ));
-    if let Some(receiver) = receiver {
-        tokio::spawn(log_events(receiver));
+    let engine = upstreams.engine(cache, app.jira.clone());
+    match (&engine, receiver, &queue_config) {
+        (Some(engine), Some(receiver), _) => {
+            tokio::spawn(clockwork_worker::local::consume(engine.clone(), receiver, queue));
+        }
+        (Some(engine), None, QueueConfig::Sqs { queue_url, region, endpoint_url }) => {
+            let sqs = SqsQueue::new(queue_url, region.as_deref(), endpoint_url.as_deref()).await;
+            let engine = engine.clone();
+            tokio::spawn(async move {
+                clockwork_worker::poll::run(&engine, &sqs, std::future::pending()).await
+            });
+        }
+        _ => tracing::warn!(
+            "timer sync is off: no timer source is configured (set JIRA_FULL_COOKIE, or \
+             JIRA_TENANT_SESSION_TOKEN with JIRA_CLOUD_ID, JIRA_WORKSPACE_ID, FORGE_EXTENSION_ID)"
+        ),
+    }
+    if engine.is_some() {
+        tokio::spawn(schedule(app.clone(), args.sync_every));
     }
 
     let listener = tokio::net::TcpListener::bind(SocketAddr::new(args.host, args.port))
@@ -73,6 +91,18 @@ pub async fn run(args: ServeArgs) -> Result<()> {
     Ok(())
 }
 
+/// The local timer-sync schedule: a sync at start, then one per interval.
+async fn schedule(app: Arc<App>, every: Duration) {
+    let mut ticks = tokio::time::interval(every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    loop {
+        ticks.tick().await;
+        if let Err(error) = request_timer_sync(&app).await {
+            tracing::warn!(%error, "scheduled timer sync not enqueued");
+        }
+    }
+}
+
 /// The local host adapter: an axum request in, the shared handler, an axum response out.
 async fn adapt(
     State(app): State<Arc<App>>,
@@ -84,57 +114,6 @@ async fn adapt(
         Err(refusal) => refusal,
     };
     response.map(axum::body::Body::from)
-}
-
-fn env_upstreams() -> Result<Upstreams> {
-    let jira = JiraConfig::from_env();
-    let clockwork = ClockworkConfig::from_env();
-    let auth = AuthConfig::from_env();
-    match (jira, clockwork, auth) {
-        (Ok(jira), Ok(clockwork), Ok(auth)) => Ok(Upstreams { jira, clockwork, auth, demo: None }),
-        (jira, clockwork, auth) => {
-            let errors = [jira.err(), clockwork.err(), auth.err()].into_iter().flatten();
-            let error = merge_missing(errors).unwrap_or(ConfigError::Missing(Vec::new()));
-            bail!(
-                "{error}\n(or run `clockwork-local serve --demo` to try it with simulated Jira and Clockwork)"
-            )
-        }
-    }
-}
-
-async fn demo_upstreams() -> Result<Upstreams> {
-    let demo = demo::start_demo(None, None).await.context("starting the simulated sites")?;
-    let jira = JiraConfig {
-        base_url: demo.jira.base_url().parse()?,
-        email: DEMO_JIRA_EMAIL.to_owned(),
-        api_token: SecretString::from(DEMO_JIRA_TOKEN),
-    };
-    let clockwork = ClockworkConfig {
-        api_base_url: demo.clockwork.base_url().parse()?,
-        api_token: Some(SecretString::from(DEMO_CLOCKWORK_TOKEN)),
-    };
-    Ok(Upstreams { jira, clockwork, auth: AuthConfig::Disabled, demo: Some(demo) })
-}
-
-/// A shared part when the environment names one, the embedded one when it names none;
-/// a half-configured shared part is an error, never silently replaced.
-fn embedded_unless_set<T>(configured: Result<T, ConfigError>, embedded: T) -> Result<T> {
-    match configured {
-        Ok(config) => Ok(config),
-        Err(ConfigError::Missing(names))
-            if names.iter().all(|n| n.starts_with("REDIS_URL") || *n == "SQS_QUEUE_URL") =>
-        {
-            Ok(embedded)
-        }
-        Err(error) => Err(error.into()),
-    }
-}
-
-/// Until the worker consumes in-process events, each one is logged so it is visible.
-async fn log_events(mut receiver: Receiver) {
-    while let Some(event) = receiver.recv().await {
-        tracing::info!(name = %event.name, id = %event.id, "event enqueued in-process");
-    }
 }
 
 fn print_banner(
@@ -154,7 +133,12 @@ fn print_banner(
         QueueConfig::Sqs { .. } => "SQS (SQS_QUEUE_URL)",
         QueueConfig::InProcess => "in-process",
     };
-    writeln!(out, "  cache: {cache}; queue: {queue}")?;
+    let sync = if upstreams.timer_source.is_some() {
+        "on (worker in-process)"
+    } else {
+        "off (no timer source)"
+    };
+    writeln!(out, "  cache: {cache}; queue: {queue}; timer sync: {sync}")?;
     writeln!(
         out,
         "  Jira: {}; Clockwork: {}",
@@ -166,9 +150,10 @@ fn print_banner(
         writeln!(out, "  DEMO MODE: simulated Jira and Clockwork with sample data.")?;
         writeln!(out, "  AUTHENTICATION IS DISABLED: every caller is trusted. Never expose this.")?;
         writeln!(out, "  ******************************************************************")?;
+        writeln!(out, "  try: curl 'http://{address}/api/timers/active?accountId=all'")?;
         writeln!(
             out,
-            "  try: curl 'http://{address}/api/worklogs?accountId={}&date=<today>'",
+            "       curl 'http://{address}/api/worklogs?accountId={}&date=<today>'",
             demo.account_id
         )?;
         writeln!(

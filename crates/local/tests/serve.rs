@@ -76,6 +76,19 @@ async fn demo_serves_every_route_against_the_simulated_sites() {
     let (status, health) = get("/api/health".into()).await;
     assert_eq!((status, &health["status"]), (200, &serde_json::json!("ok")), "{health}");
 
+    // The schedule syncs at start: the running timers reach the cache within moments.
+    let mut active = serde_json::Value::Null;
+    for _ in 0..100 {
+        active = get("/api/timers/active?accountId=all".into()).await.1;
+        if active["timers"].as_array().is_some_and(|t| !t.is_empty()) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(active["timers"].as_array().map(Vec::len), Some(5), "{active}");
+    let (_, mine) = get(format!("/api/timers/active?accountId={DEMO_ACCOUNT_ID}")).await;
+    assert_eq!(mine["timers"].as_array().map(Vec::len), Some(2), "{mine}");
+
     let key = format!("{}-1", DEMO_PROJECT_KEYS[0]);
     let (status, issue) = get(format!("/api/issues/{key}")).await;
     assert_eq!(status, 200, "{issue}");
@@ -104,6 +117,20 @@ async fn demo_serves_every_route_against_the_simulated_sites() {
 
     let (status, missing) = get("/api/nope".into()).await;
     assert_eq!((status, &missing["error"]), (404, &serde_json::json!("ROUTE_NOT_FOUND")));
+}
+
+#[test]
+fn sync_timers_prints_its_summary_last() {
+    let output = local().args(["sync", "timers", "--demo"]).output().expect("run clockwork-local");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let stdout = String::from_utf8(output.stdout).expect("utf-8");
+    let summary: serde_json::Value =
+        serde_json::from_str(stdout.lines().last().expect("a line")).expect("JSON");
+    for field in ["runId", "timers", "users", "jiraCalls", "cacheHits", "durationMs"] {
+        assert!(summary.get(field).is_some(), "{field} missing from {summary}");
+    }
+    assert_eq!(summary["timers"], 5);
+    assert_eq!(summary["jiraCalls"], 1, "one bulk call for the demo's users");
 }
 
 #[test]

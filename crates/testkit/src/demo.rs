@@ -1,6 +1,9 @@
 //! A simulated Jira site and Clockwork account with sample data, for `clockwork-local serve --demo`
 //! and for tests that want a populated world: 6 people (two hiding their email), 3 projects,
-//! 15 issues, 5 running timers (one person has two), and a week of worklogs.
+//! 15 issues, 5 running timers (one person has two) and one finished this morning, and a week
+//! of worklogs. The Jira site hands out report-app credentials both ways (Connect servlet with
+//! [`DEMO_JIRA_COOKIE`], Forge with [`DEMO_TENANT_SESSION_TOKEN`]), and the Clockwork server's
+//! root is the report app serving every timer.
 
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -20,6 +23,17 @@ pub const DEMO_CLOCKWORK_TOKEN: &str = "demo-clockwork-token";
 /// Mai Nguyen, who owns [`DEMO_CLOCKWORK_TOKEN`] and has two running timers.
 pub const DEMO_ACCOUNT_ID: &str = "712020:3f1c2b7e-8a4d-4c55-9b1e-2d6f0a9c7e11";
 pub const DEMO_USER_EMAIL: &str = "mai.nguyen@acme.example";
+/// The browser cookie the demo site's Connect servlet accepts (`JIRA_FULL_COOKIE`).
+pub const DEMO_JIRA_COOKIE: &str =
+    "cloud.session.token=demo-cloud-session; atlassian.xsrf.token=demo-xsrf-token";
+/// The `tenant.session.token` cookie the demo site's Forge endpoints accept.
+pub const DEMO_TENANT_SESSION_TOKEN: &str = "demo-tenant-session-token";
+pub const DEMO_CLOUD_ID: &str = "5f0c2a9e-3b7d-4e61-9a8c-1d2e3f4a5b6c";
+pub const DEMO_WORKSPACE_ID: &str = "8d4e6f1a-2b3c-4d5e-9f60-7a8b9c0d1e2f";
+/// Clockwork's Forge extension on the demo site.
+pub const DEMO_EXTENSION_ID: &str = "ari:cloud:ecosystem::extension/\
+    0b7f6c2e-4d1a-4e8b-9c3f-5a6d7e8f9a0b/\
+    1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f/static/clockwork-timers";
 pub const DEMO_PROJECT_KEYS: [&str; 3] = ["KAN", "OPS", "MOB"];
 
 struct Person {
@@ -111,6 +125,10 @@ pub async fn start_demo(
     let now = Utc::now();
     seed_jira(&jira, now);
     seed_clockwork(&clockwork, now);
+    jira.set_session_cookie(DEMO_JIRA_COOKIE);
+    jira.set_tenant_session_token(DEMO_TENANT_SESSION_TOKEN);
+    jira.set_forge_app(DEMO_CLOUD_ID, DEMO_WORKSPACE_ID, DEMO_EXTENSION_ID);
+    jira.link_report(&clockwork);
     Ok(Demo {
         jira,
         clockwork,
@@ -181,6 +199,13 @@ fn seed_clockwork(clockwork: &FakeClockwork, now: DateTime<Utc>) {
         });
         clockwork.add_timer(timer);
     }
+    // A timer stopped this morning: the report lists it, but it is not running.
+    let (issue_id, issue_key, ..) = ISSUES[4];
+    let mut finished =
+        FakeTimer::running(issue_key, issue_id, PEOPLE[1].account_id, now - Duration::hours(5));
+    finished.finished_at = Some(now - Duration::hours(4));
+    finished.worklog_count = 1;
+    clockwork.add_timer(finished);
     seed_worklogs(clockwork, now);
 }
 

@@ -11,17 +11,12 @@ use http::{Request, Response, StatusCode};
 use serde_json::json;
 
 use crate::App;
-use crate::router::json as json_answer;
+use crate::router::{json as json_answer, last_segment};
 use crate::upstream::{Service, cache_error, to_api_error};
 
 pub async fn handle(app: &App, request: &Request<Bytes>) -> Result<Response<Bytes>, ApiError> {
-    let raw_key = request
-        .uri()
-        .path()
-        .strip_prefix("/api/issues/")
-        .map(|rest| rest.trim_end_matches('/'))
-        .unwrap_or_default();
-    let key = IssueKey::parse(raw_key).map_err(|e| ApiError::bad_field("key", e))?;
+    let key = IssueKey::parse(last_segment(request.uri().path()))
+        .map_err(|e| ApiError::bad_field("key", e))?;
     let cache_key = keys::jira_issue(key.as_str());
     if let Some(issue) =
         get_json::<IssueDetails>(&*app.cache, &cache_key).await.map_err(cache_error)?

@@ -2,6 +2,7 @@
 
 pub mod health;
 pub mod issue;
+pub mod runs;
 pub mod sync;
 pub mod timer_control;
 pub mod timers_active;

@@ -5,6 +5,7 @@ use std::time::Duration;
 use clockwork_core::ApiError;
 use clockwork_core::event::{Event, TIMERS_SYNC_REQUESTED};
 use http::{Response, StatusCode};
+use secrecy::ExposeSecret;
 use serde_json::json;
 
 use crate::App;
@@ -15,6 +16,35 @@ use crate::upstream::{cache_error, queue_error};
 const WINDOW_KEY: &str = "run:timers-sync:window";
 /// Requests within this window share one run, so a burst enqueues one job.
 pub const WINDOW: Duration = Duration::from_secs(10);
+
+/// `GET /api/cron/timers-sync`: Vercel's cron, proven by `Authorization: Bearer <CRON_SECRET>`.
+pub async fn cron(
+    app: &App,
+    request: &http::Request<bytes::Bytes>,
+) -> Result<Response<bytes::Bytes>, ApiError> {
+    let Some(secret) = &app.cron_secret else {
+        return Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "CRON_NOT_CONFIGURED",
+            "set CRON_SECRET to let the scheduler trigger syncs",
+        ));
+    };
+    let sent = request
+        .headers()
+        .get(http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    if !constant_time_eq(sent.as_bytes(), secret.expose_secret().as_bytes()) {
+        return Err(ApiError::unauthorized("CRON_UNAUTHORIZED", "the cron secret does not match"));
+    }
+    handle(app).await
+}
+
+/// Compares without an early exit, so timing does not reveal how much of a guess matched.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
 
 pub async fn handle(app: &App) -> Result<Response<bytes::Bytes>, ApiError> {
     let run_id = request_timer_sync(app).await?;

@@ -1,9 +1,12 @@
 //! A stateful fake of the Clockwork Pro public API (`…/v1`): per-user tokens, worklogs, and
-//! timers started and stopped by issue key.
+//! timers started and stopped by issue key; and, at the server root, the report app's
+//! `timers.json`.
 //!
 //! - [`routes`]: token auth, `GET /worklogs`, `POST /start_timer`, `POST /stop_timer`.
+//! - [`report`]: `GET /timers.json`, paged, behind `JWT` credentials a linked fake Jira mints.
 //! - [`timer`]: [`FakeTimer`] and its `RawTimer` JSON (the report app's `timers.json` shape).
 
+mod report;
 mod routes;
 mod timer;
 
@@ -13,9 +16,10 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use chrono::{DateTime, FixedOffset};
+use chrono::{DateTime, FixedOffset, Utc};
 
 use crate::faults::{Control, Fault, Server};
+pub(crate) use report::ReportApp;
 pub use timer::FakeTimer;
 
 /// A worklog as Clockwork lists it; `started` keeps the author's UTC offset.
@@ -74,6 +78,9 @@ struct ClockworkData {
     timers: Vec<FakeTimer>,
     next_timer_id: u64,
     next_worklog_id: u64,
+    /// Report-app credentials → when they expire.
+    report_tokens: HashMap<String, DateTime<Utc>>,
+    timers_page_size: usize,
 }
 
 impl Default for ClockworkData {
@@ -86,6 +93,8 @@ impl Default for ClockworkData {
             timers: Vec::new(),
             next_timer_id: 1,
             next_worklog_id: 100_000,
+            report_tokens: HashMap::new(),
+            timers_page_size: report::DEFAULT_PAGE_SIZE,
         }
     }
 }
@@ -146,6 +155,11 @@ impl FakeClockwork {
         self.server.base_url()
     }
 
+    /// `http://127.0.0.1:PORT`: the report app (`/timers.json`) lives at the server root.
+    pub fn report_base_url(&self) -> String {
+        format!("http://{}", self.server.addr())
+    }
+
     pub fn addr(&self) -> SocketAddr {
         self.server.addr()
     }
@@ -154,7 +168,8 @@ impl FakeClockwork {
         self.server.shutdown();
     }
 
-    /// Requests to `endpoint`, e.g. `"POST /start_timer"` (keys leave out the `/v1`).
+    /// Requests to `endpoint`, e.g. `"POST /start_timer"` or `"GET /timers.json"` (keys leave
+    /// out the `/v1`).
     pub fn requests(&self, endpoint: &str) -> usize {
         self.server.control().requests(endpoint)
     }
@@ -223,11 +238,28 @@ impl FakeClockwork {
         id
     }
 
+    /// Stops a timer as its user would, now; `false` when no running timer has that id.
+    pub fn finish_timer(&self, id: u64) -> bool {
+        let mut data = self.shared.data();
+        let running = data.timers.iter_mut().find(|t| t.id == id && t.is_running());
+        running.map(|timer| timer.finished_at = Some(Utc::now())).is_some()
+    }
+
     /// Timers not yet stopped, in id order.
     pub fn running_timers(&self) -> Vec<FakeTimer> {
         let mut timers: Vec<_> =
             self.shared.data().timers.iter().filter(|t| t.is_running()).cloned().collect();
         timers.sort_by_key(|t| t.id);
         timers
+    }
+
+    /// Timers per `timers.json` page (50 unless set; at least 1).
+    pub fn set_timers_page_size(&self, size: usize) {
+        self.shared.data().timers_page_size = size.max(1);
+    }
+
+    /// The side a linked fake Jira drives (credentials it mints, pages for Forge).
+    pub(crate) fn report_app(&self) -> ReportApp {
+        ReportApp(self.shared.clone())
     }
 }

@@ -1,4 +1,5 @@
-//! The router: `Authorization: Token …`, worklogs by account and date, start and stop by key.
+//! The router: `Authorization: Token …`, worklogs by account and date, start and stop by key;
+//! the report app's routes are merged in at the root.
 
 use std::sync::Arc;
 
@@ -13,7 +14,7 @@ use http::{HeaderMap, StatusCode, header};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{ClockworkData, FakeTimer, FakeWorklog, Shared};
+use super::{ClockworkData, FakeTimer, FakeWorklog, Shared, report};
 use crate::faults::{Control, Dialect, QueryPairs, controlled, json_response};
 
 pub(super) const BASE_PATH: &str = "/v1";
@@ -23,7 +24,7 @@ pub(super) const DIALECT: Dialect = Dialect { error, rate_limit_headers: no_extr
 
 fn no_extra_headers(_retry_after_secs: u64, _headers: &mut HeaderMap) {}
 
-fn error(status: StatusCode, message: &str) -> Response {
+pub(super) fn error(status: StatusCode, message: &str) -> Response {
     json_response(status, json!({ "messages": [{ "body": message }] }))
 }
 
@@ -42,7 +43,8 @@ pub(super) fn router(shared: Arc<Shared>, control: &Arc<Control>) -> Router {
         .route("/v1/stop_timer", post(stop_timer))
         .route_layer(from_fn_with_state(shared.clone(), token_auth));
     // Layered after auth so that it runs first: unauthenticated requests count too.
-    controlled(router, control).with_state(shared)
+    let report = controlled(report::router(&shared), control);
+    controlled(router, control).merge(report).with_state(shared)
 }
 
 async fn token_auth(

@@ -5,11 +5,14 @@
 //! - [`jql`]: the JQL subset search understands (and its lexer).
 //! - [`routes`]: Basic auth, users, issues and the removed `/search`.
 //! - [`search`]: `search/jql` with `nextPageToken` paging.
+//! - [`sessions`]: the browser-session endpoints that hand out report-app credentials
+//!   (Connect servlet, Forge context token, GraphQL `invokeExtension`).
 
 mod jql;
 mod render;
 mod routes;
 mod search;
+mod sessions;
 
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -19,6 +22,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use crate::faults::{Control, Fault, Server};
+pub use sessions::ExpiryFormat;
 
 /// The account the Basic-auth credentials act as (`GET /rest/api/3/myself`).
 pub const API_USER_ACCOUNT_ID: &str = "712020:0c9a5d1e-4f7b-4c8e-9a61-3f2b8d7e5a10";
@@ -132,6 +136,7 @@ struct JiraData {
     issues: Vec<FakeIssue>,
     /// Lowers the page size of searches that ask for fields, as busy sites do.
     field_page_cap: Option<i64>,
+    sessions: sessions::Sessions,
 }
 
 impl JiraData {

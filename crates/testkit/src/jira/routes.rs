@@ -1,4 +1,5 @@
-//! The router: Basic auth on `/rest`, users, issues, the removed `/search`, and `/status`.
+//! The router: Basic auth on `/rest`, users, issues, the removed `/search`, and `/status`;
+//! the cookie-authenticated session endpoints are merged in.
 
 use std::sync::Arc;
 
@@ -7,12 +8,14 @@ use axum::extract::{Path, RawQuery, Request, State};
 use axum::middleware::{Next, from_fn_with_state};
 use axum::response::Response;
 use axum::routing::get;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
 use chrono::{SecondsFormat, Utc};
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 use serde_json::json;
 
 use super::render::{FieldSelection, Renderer};
-use super::{API_USER_ACCOUNT_ID, Shared, search};
+use super::{API_USER_ACCOUNT_ID, Shared, search, sessions};
 use crate::faults::{Control, Dialect, QueryPairs, controlled, json_response};
 
 /// Jira's error body and rate-limit headers.
@@ -47,30 +50,13 @@ pub(super) fn router(shared: Arc<Shared>, control: &Arc<Control>) -> Router {
     // Layered after auth so that it runs first: unauthenticated requests count too.
     let rest = controlled(rest, control);
     let status = controlled(Router::new().route("/status", get(status)), control);
-    rest.merge(status).fallback(not_found).with_state(shared)
+    let sessions = controlled(sessions::router(), control);
+    rest.merge(status).merge(sessions).fallback(not_found).with_state(shared)
 }
 
 /// The base64 `email:token` that `Authorization: Basic …` carries.
 pub(super) fn basic_credentials(email: &str, api_token: &str) -> String {
-    base64(&format!("{email}:{api_token}"))
-}
-
-/// Standard padded base64, enough to build the expected `Authorization` header.
-fn base64(input: &str) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
-    for chunk in input.as_bytes().chunks(3) {
-        let bytes = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
-        let n = u32::from_be_bytes([0, bytes[0], bytes[1], bytes[2]]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(char::from(ALPHABET[(n >> (18 - 6 * i) & 63) as usize]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
+    STANDARD.encode(format!("{email}:{api_token}"))
 }
 
 async fn basic_auth(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
@@ -193,18 +179,4 @@ async fn status() -> Response {
 
 async fn not_found() -> Response {
     error(StatusCode::NOT_FOUND, "The requested resource could not be found.")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::base64;
-
-    #[test]
-    fn base64_matches_rfc_4648_vectors() {
-        let vectors =
-            [("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"), ("foob", "Zm9vYg==")];
-        for (input, expected) in vectors {
-            assert_eq!(base64(input), expected);
-        }
-    }
 }

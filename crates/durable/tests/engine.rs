@@ -1,0 +1,219 @@
+//! The engine's rules, on a real Redis database of the test's own.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use clockwork_cache::Cache;
+use clockwork_cache::redis_backend::RedisCache;
+use clockwork_core::event::Event;
+use clockwork_durable::record::{RunRecord, RunStatus, record_key};
+use clockwork_durable::{Engine, Function, Outcome, RunContext, StepError};
+use clockwork_testkit::redis_db::RedisDb;
+use secrecy::SecretString;
+use serde_json::{Value, json};
+
+const EVENT: &str = "test/counted";
+
+/// Three steps, each counting its real executions; `fail_second` makes step two fail
+/// (retryably) that many times first, and `refuse` fails step two permanently.
+#[derive(Default)]
+struct Counted {
+    first: AtomicUsize,
+    second: AtomicUsize,
+    third: AtomicUsize,
+    fail_second: AtomicUsize,
+    refuse: bool,
+}
+
+#[async_trait]
+impl Function for Counted {
+    fn name(&self) -> &'static str {
+        "counted"
+    }
+
+    fn event(&self) -> &'static str {
+        EVENT
+    }
+
+    fn steps(&self) -> &'static [&'static str] {
+        &["first", "second", "third"]
+    }
+
+    async fn run(&self, ctx: &mut RunContext<'_>, data: &Value) -> Result<Value, StepError> {
+        let base = data["base"].as_u64().unwrap_or(0);
+        let a: u64 = ctx
+            .step("first", || async {
+                Ok(base + self.first.fetch_add(1, Ordering::SeqCst) as u64 + 1)
+            })
+            .await?;
+        let b: u64 = ctx
+            .step("second", || async {
+                self.second.fetch_add(1, Ordering::SeqCst);
+                if self.refuse {
+                    return Err(StepError::permanent("BAD_CREDENTIALS", "renew the token"));
+                }
+                if self.fail_second.load(Ordering::SeqCst) > 0 {
+                    self.fail_second.fetch_sub(1, Ordering::SeqCst);
+                    return Err(StepError::retryable("UPSTREAM_DOWN", "try later"));
+                }
+                Ok(a * 10)
+            })
+            .await?;
+        let c: u64 = ctx
+            .step("third", || async { Ok(b + self.third.fetch_add(1, Ordering::SeqCst) as u64) })
+            .await?;
+        Ok(json!({ "result": c }))
+    }
+}
+
+async fn setup(function: Counted) -> (RedisDb, Arc<dyn Cache>, Arc<Counted>, Engine) {
+    let redis = RedisDb::lease().await;
+    let cache: Arc<dyn Cache> =
+        Arc::new(RedisCache::connect(&SecretString::from(redis.url.clone())).await.unwrap());
+    let function = Arc::new(function);
+    let engine = Engine::new(cache.clone()).register(function.clone());
+    (redis, cache, function, engine)
+}
+
+fn counts(f: &Counted) -> [usize; 3] {
+    [
+        f.first.load(Ordering::SeqCst),
+        f.second.load(Ordering::SeqCst),
+        f.third.load(Ordering::SeqCst),
+    ]
+}
+
+async fn record(cache: &dyn Cache, run_id: &str) -> RunRecord {
+    serde_json::from_str(&cache.get(&record_key(run_id)).await.unwrap().unwrap()).unwrap()
+}
+
+#[tokio::test]
+async fn a_step_that_fails_once_then_succeeds_does_not_repeat_earlier_steps() {
+    let (_redis, cache, f, engine) =
+        setup(Counted { fail_second: AtomicUsize::new(1), ..Counted::default() }).await;
+    let event = Event::with_id(EVENT, "run-1", json!({ "base": 4 }));
+    let first = engine.handle(&event).await;
+    assert!(first.should_retry(), "{first:?}");
+    assert_eq!(counts(&f), [1, 1, 0]);
+    let retried = engine.handle(&event).await;
+    assert_eq!(
+        retried,
+        Outcome::Completed { run_id: "run-1".into(), output: json!({ "result": 50 }) }
+    );
+    assert_eq!(counts(&f), [1, 2, 1], "step one ran once; its memo was replayed");
+    let record = record(cache.as_ref(), "run-1").await;
+    assert_eq!(record.status, RunStatus::Completed);
+    assert_eq!(record.attempts, 2);
+    let statuses: Vec<&str> = record.steps.iter().map(|s| s.status.as_str()).collect();
+    assert_eq!(statuses, ["memoized", "done", "done"]);
+}
+
+#[tokio::test]
+async fn redelivered_message_skips_finished_steps() {
+    let (_redis, _cache, f, engine) = setup(Counted::default()).await;
+    let body = json!({ "name": EVENT, "id": "run-2", "data": {} }).to_string();
+    assert!(matches!(engine.handle_body(&body).await, Outcome::Completed { .. }));
+    assert_eq!(
+        engine.handle_body(&body).await,
+        Outcome::AlreadyFinished { run_id: "run-2".into() }
+    );
+    assert_eq!(counts(&f), [1, 1, 1]);
+}
+
+#[tokio::test]
+async fn duplicate_event_id_has_one_effect() {
+    let (_redis, _cache, f, engine) = setup(Counted::default()).await;
+    let event = Event::with_id(EVENT, "same-id", json!({}));
+    // Concurrent deliveries of one event, then a late redelivery.
+    let (a, b, c) =
+        tokio::join!(engine.handle(&event), engine.handle(&event), engine.handle(&event));
+    let late = engine.handle(&event).await;
+    let outcomes = [a, b, c, late];
+    assert_eq!(
+        outcomes.iter().filter(|o| matches!(o, Outcome::Completed { .. })).count(),
+        1,
+        "{outcomes:?}"
+    );
+    assert!(outcomes.iter().all(|o| matches!(
+        o,
+        Outcome::Completed { .. } | Outcome::Busy { .. } | Outcome::AlreadyFinished { .. }
+    )));
+    assert_eq!(counts(&f), [1, 1, 1]);
+}
+
+#[tokio::test]
+async fn a_permanent_failure_ends_the_run_with_its_advice() {
+    let (_redis, cache, f, engine) = setup(Counted { refuse: true, ..Counted::default() }).await;
+    let event = Event::with_id(EVENT, "run-3", json!({}));
+    let outcome = engine.handle(&event).await;
+    assert!(!outcome.should_retry());
+    assert!(matches!(&outcome, Outcome::Failed { error, .. } if error.code == "BAD_CREDENTIALS"));
+    let record = record(cache.as_ref(), "run-3").await;
+    assert_eq!(record.status, RunStatus::Failed);
+    assert_eq!(record.error.unwrap().message, "renew the token");
+    assert_eq!(engine.handle(&event).await, Outcome::AlreadyFinished { run_id: "run-3".into() });
+    assert_eq!(counts(&f), [1, 1, 0]);
+}
+
+#[tokio::test]
+async fn malformed_and_unknown_events_fail_permanently() {
+    let (_redis, _cache, f, engine) = setup(Counted::default()).await;
+    for body in [
+        "not json",
+        r#"{"name":"test/counted"}"#,
+        r#"{"name":"test/counted","id":"../x"}"#,
+        r#"{"name":"nobody/listens","id":"r"}"#,
+    ] {
+        let outcome = engine.handle_body(body).await;
+        assert!(
+            matches!(&outcome, Outcome::Failed { error, .. } if !error.retryable),
+            "{body}: {outcome:?}"
+        );
+    }
+    assert_eq!(counts(&f), [0, 0, 0]);
+}
+
+#[tokio::test]
+async fn run_records_and_memos_expire() {
+    let (redis, _cache, _f, engine) = setup(Counted::default()).await;
+    engine.handle(&Event::with_id(EVENT, "run-4", json!({}))).await;
+    let week = 7 * 24 * 3600;
+    assert!((week - 5..=week).contains(&redis.ttl("run:run-4:record").await));
+    let day = 24 * 3600;
+    assert!((day - 5..=day).contains(&redis.ttl("run:run-4:step:first").await));
+    assert_eq!(redis.ttl("run:run-4:lease").await, -2, "the lease is released");
+}
+
+#[tokio::test]
+async fn a_memo_may_be_shorter_lived_or_skipped() {
+    struct Expiring;
+    #[async_trait]
+    impl Function for Expiring {
+        fn name(&self) -> &'static str {
+            "expiring"
+        }
+        fn event(&self) -> &'static str {
+            EVENT
+        }
+        fn steps(&self) -> &'static [&'static str] {
+            &["short", "never"]
+        }
+        async fn run(&self, ctx: &mut RunContext<'_>, _: &Value) -> Result<Value, StepError> {
+            let _: u8 =
+                ctx.step_with_ttl("short", |_| Duration::from_secs(60), || async { Ok(1) }).await?;
+            let _: u8 = ctx.step_with_ttl("never", |_| Duration::ZERO, || async { Ok(2) }).await?;
+            Ok(Value::Null)
+        }
+    }
+    let redis = RedisDb::lease().await;
+    let cache: Arc<dyn Cache> =
+        Arc::new(RedisCache::connect(&SecretString::from(redis.url.clone())).await.unwrap());
+    Engine::new(cache)
+        .register(Arc::new(Expiring))
+        .handle(&Event::with_id(EVENT, "run-5", json!({})))
+        .await;
+    assert!((55..=60).contains(&redis.ttl("run:run-5:step:short").await));
+    assert_eq!(redis.ttl("run:run-5:step:never").await, -2);
+}

@@ -1,0 +1,106 @@
+//! What `serve` and `sync` share: the upstream settings (from the environment, or the
+//! demo's simulated sites) and the embedded parts used when no shared one is configured.
+
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+use clockwork_cache::Cache;
+use clockwork_clients::{HttpOptions, JiraApi, report};
+use clockwork_core::config::{
+    AuthConfig, CacheConfig, ClockworkConfig, ConfigError, JiraConfig, TimerSourceConfig,
+    merge_missing,
+};
+use clockwork_durable::Engine;
+use clockwork_testkit::demo::{
+    self, DEMO_CLOCKWORK_TOKEN, DEMO_JIRA_COOKIE, DEMO_JIRA_EMAIL, DEMO_JIRA_TOKEN,
+};
+use secrecy::SecretString;
+
+/// The outside services: real ones from the environment, or the demo's.
+pub struct Upstreams {
+    pub jira: JiraConfig,
+    pub clockwork: ClockworkConfig,
+    pub auth: AuthConfig,
+    /// `None` when no timer source is configured: the API works, timer sync is off.
+    pub timer_source: Option<TimerSourceConfig>,
+    /// Keeps the simulated sites running for as long as the runner does.
+    pub demo: Option<demo::Demo>,
+}
+
+impl Upstreams {
+    /// From the environment; every missing variable is named at once.
+    pub fn from_env(needs_auth: bool) -> Result<Self> {
+        let jira = JiraConfig::from_env();
+        let clockwork = ClockworkConfig::from_env();
+        let auth = if needs_auth { AuthConfig::from_env() } else { Ok(AuthConfig::Disabled) };
+        let timer_source = match TimerSourceConfig::from_env() {
+            Ok(source) => Some(source),
+            Err(ConfigError::Missing(_)) => None,
+            Err(invalid) => return Err(invalid.into()),
+        };
+        match (jira, clockwork, auth) {
+            (Ok(jira), Ok(clockwork), Ok(auth)) => {
+                Ok(Self { jira, clockwork, auth, timer_source, demo: None })
+            }
+            (jira, clockwork, auth) => {
+                let errors = [jira.err(), clockwork.err(), auth.err()].into_iter().flatten();
+                let error = merge_missing(errors).unwrap_or(ConfigError::Missing(Vec::new()));
+                bail!("{error}\n(or add --demo to try it with simulated Jira and Clockwork)")
+            }
+        }
+    }
+
+    /// Starts the simulated sites and points everything at them; auth is off.
+    pub async fn demo() -> Result<Self> {
+        let demo = demo::start_demo(None, None).await.context("starting the simulated sites")?;
+        let jira_base_url: url::Url = demo.jira.base_url().parse()?;
+        let jira = JiraConfig {
+            base_url: jira_base_url.clone(),
+            email: DEMO_JIRA_EMAIL.to_owned(),
+            api_token: SecretString::from(DEMO_JIRA_TOKEN),
+        };
+        let clockwork = ClockworkConfig {
+            api_base_url: demo.clockwork.base_url().parse()?,
+            api_token: Some(SecretString::from(DEMO_CLOCKWORK_TOKEN)),
+        };
+        let timer_source = TimerSourceConfig::Connect {
+            jira_base_url,
+            cookie: SecretString::from(DEMO_JIRA_COOKIE),
+            report_base_url: demo.clockwork.report_base_url().parse()?,
+        };
+        Ok(Self {
+            jira,
+            clockwork,
+            auth: AuthConfig::Disabled,
+            timer_source: Some(timer_source),
+            demo: Some(demo),
+        })
+    }
+
+    /// The durable engine with the timer sync, when a timer source is configured.
+    pub fn engine(&self, cache: Arc<dyn Cache>, jira: Arc<dyn JiraApi>) -> Option<Arc<Engine>> {
+        let source = self.timer_source.as_ref()?;
+        let report = report::from_config(source, HttpOptions::default());
+        Some(Arc::new(clockwork_worker::wiring::engine(cache, report, jira)))
+    }
+}
+
+/// A shared part when the environment names one, the embedded one when it names none;
+/// a half-configured shared part is an error, never silently replaced.
+pub fn embedded_unless_set<T>(configured: Result<T, ConfigError>, embedded: T) -> Result<T> {
+    match configured {
+        Ok(config) => Ok(config),
+        Err(ConfigError::Missing(names))
+            if names.iter().all(|n| n.starts_with("REDIS_URL") || *n == "SQS_QUEUE_URL") =>
+        {
+            Ok(embedded)
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// The cache the environment names, else the in-memory one.
+pub async fn cache() -> Result<(Arc<dyn Cache>, CacheConfig)> {
+    let config = embedded_unless_set(CacheConfig::from_env(), CacheConfig::Memory)?;
+    Ok((clockwork_cache::from_config(&config).await?, config))
+}

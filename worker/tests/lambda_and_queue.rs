@@ -1,0 +1,127 @@
+//! The worker's queue entries: a Lambda batch from a real SQS event, and delivery through
+//! a real SQS-compatible queue (moto) with a dead-letter queue.
+
+mod common;
+
+use std::collections::HashSet;
+
+use aws_lambda_events::event::sqs::SqsEvent;
+use aws_sdk_sqs::types::QueueAttributeName;
+use clockwork_core::event::{Event, TIMERS_SYNC_REQUESTED};
+use clockwork_queue::Queue;
+use clockwork_queue::sqs::SqsQueue;
+use clockwork_testkit::moto;
+use common::{Site, Source};
+use serde_json::json;
+
+#[tokio::test]
+async fn the_lambda_handler_reports_only_retryable_messages() {
+    let site = Site::start(Source::Connect).await;
+    site.timer("acc-ann", 1);
+    // Another delivery of run 3 is in progress, so this one must come back later.
+    site.cache
+        .set("run:fixture-run-3:lease", "1", Some(std::time::Duration::from_secs(60)))
+        .await
+        .unwrap();
+    let event: SqsEvent = serde_json::from_str(include_str!("fixtures/sqs-event.json")).unwrap();
+
+    let response = clockwork_worker::batch::handle(&site.engine, None, event).await;
+    let failed: Vec<&str> =
+        response.batch_item_failures.iter().map(|f| f.item_identifier.as_str()).collect();
+    assert_eq!(failed, ["8b9d2d3a-5f4e-4c7d-9a1b-2c3d4e5f6a7b"], "only the busy run is retried");
+    assert!(site.cached("all").await.is_some(), "the first message synced the timers");
+    let response = serde_json::to_value(&response).unwrap();
+    assert_eq!(
+        response,
+        json!({ "batchItemFailures": [{ "itemIdentifier": "8b9d2d3a-5f4e-4c7d-9a1b-2c3d4e5f6a7b" }] })
+    );
+}
+
+/// A queue whose messages move to a dead-letter queue after `max_receives` deliveries.
+async fn queue_with_dlq(max_receives: u32) -> (aws_sdk_sqs::Client, String, String) {
+    let client = moto::client();
+    let dlq = moto::create_queue(&client, 30).await;
+    let dlq_arn = client
+        .get_queue_attributes()
+        .queue_url(&dlq)
+        .attribute_names(QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .unwrap()
+        .attributes
+        .and_then(|a| a.get(&QueueAttributeName::QueueArn).cloned())
+        .unwrap();
+    let queue = moto::create_queue(&client, 30).await;
+    let redrive =
+        json!({ "deadLetterTargetArn": dlq_arn, "maxReceiveCount": max_receives.to_string() });
+    client
+        .set_queue_attributes()
+        .queue_url(&queue)
+        .attributes(QueueAttributeName::RedrivePolicy, redrive.to_string())
+        .send()
+        .await
+        .unwrap();
+    (client, queue, dlq)
+}
+
+/// One Lambda-style round: receive a batch, handle it, delete what succeeded, and make
+/// the failures visible again at once (the back-off would otherwise take seconds).
+async fn lambda_round(site: &Site, client: &aws_sdk_sqs::Client, queue_url: &str) -> usize {
+    let queue = SqsQueue::with_client(client.clone(), queue_url);
+    let received = queue.receive(10, 0).await.unwrap();
+    if received.is_empty() {
+        return 0;
+    }
+    let records: Vec<_> = received
+        .iter()
+        .map(|m| {
+            json!({
+                "messageId": m.message_id, "receiptHandle": m.receipt_handle, "body": m.body,
+                "attributes": { "ApproximateReceiveCount": m.receive_count.to_string() },
+                "eventSource": "aws:sqs"
+            })
+        })
+        .collect();
+    let event: SqsEvent = serde_json::from_value(json!({ "Records": records })).unwrap();
+    let response = clockwork_worker::batch::handle(&site.engine, Some(&queue), event).await;
+    let failed: HashSet<String> =
+        response.batch_item_failures.into_iter().map(|f| f.item_identifier).collect();
+    for message in &received {
+        if failed.contains(&message.message_id) {
+            queue.change_visibility(&message.receipt_handle, 0).await.unwrap();
+        } else {
+            queue.delete(&message.receipt_handle).await.unwrap();
+        }
+    }
+    received.len()
+}
+
+#[tokio::test]
+async fn a_poison_message_in_a_batch_of_ten_fails_alone_and_reaches_the_dlq() {
+    let site = Site::start(Source::Connect).await;
+    site.timer("acc-ann", 1);
+    let (client, queue_url, dlq_url) = queue_with_dlq(3).await;
+    let queue = SqsQueue::with_client(client.clone(), &queue_url);
+    // The poison: a run stuck behind a lease that never frees in time.
+    site.cache
+        .set("run:poison:lease", "1", Some(std::time::Duration::from_secs(600)))
+        .await
+        .unwrap();
+    for n in 0..10 {
+        let id = if n == 4 { "poison".to_owned() } else { format!("good-{n}") };
+        queue.send(&Event::with_id(TIMERS_SYNC_REQUESTED, id, json!({}))).await.unwrap();
+    }
+    for _ in 0..20 {
+        if lambda_round(&site, &client, &queue_url).await == 0 {
+            break;
+        }
+    }
+    for n in (0..10).filter(|n| *n != 4) {
+        let record = site.redis.get(&format!("run:good-{n}:record")).await.expect("record");
+        assert!(record.contains("\"completed\""), "good-{n}: {record}");
+    }
+    let dead = moto::drain(&client, &dlq_url).await;
+    assert_eq!(dead.len(), 1, "{dead:?}");
+    assert!(dead[0].contains("\"poison\""));
+    assert!(moto::drain(&client, &queue_url).await.is_empty());
+}
