@@ -3,12 +3,11 @@
 mod common;
 
 use chrono::Utc;
-use clockwork_cache::json::set_json;
-use clockwork_core::contract::{Author, CachedTimers, Timer, TimerIssue, keys};
+use clockwork_core::contract::{Author, CachedTimers, Timer, keys};
 use clockwork_core::event::TIMERS_SYNC_REQUESTED;
 use clockwork_testkit::clockwork::FakeTimer;
 use clockwork_testkit::faults::Fault;
-use common::{ANN, ANN_EMAIL, BOB, Harness, assert_error};
+use common::{ANN, ANN_EMAIL, BOB, Harness, assert_error, timer};
 use http::{Method, StatusCode};
 use redis::AsyncCommands;
 
@@ -20,33 +19,13 @@ fn register_issues(h: &Harness) {
     h.clockwork.add_issue("10002", "KAN-2", "Reports");
 }
 
-fn timer(id: u64, running_for: &str, issue: &str, email: Option<&str>) -> Timer {
-    Timer {
-        id,
-        started_at: "2026-11-23T08:00:00Z".into(),
-        finished_at: None,
-        comment: None,
-        running_for: running_for.into(),
-        till_now: 60,
-        worklog_count: 0,
-        issue: TimerIssue { key: issue.into(), id: 1 },
-        author: Some(Author {
-            account_id: running_for.into(),
-            email_address: email.map(Into::into),
-            ..Author::default()
-        }),
-        within_working_hours: None,
-        started_within_working_hours: None,
-    }
-}
-
-async fn seed(h: &Harness, user_key: &str, timers: Vec<Timer>) {
-    let entry = CachedTimers {
-        timers,
-        cached_at: "2026-11-23T09:00:00Z".into(),
-        user_key: user_key.into(),
-    };
-    set_json(&*h.app.cache, &keys::timers(user_key), &entry, None).await.unwrap();
+fn with_email(mut timer: Timer, email: &str) -> Timer {
+    timer.author = Some(Author {
+        account_id: timer.running_for.clone(),
+        email_address: Some(email.into()),
+        ..Author::default()
+    });
+    timer
 }
 
 #[tokio::test]
@@ -91,11 +70,11 @@ async fn stop_removes_user_from_every_key() {
     let h = Harness::start().await;
     register_issues(&h);
     h.clockwork.add_timer(FakeTimer::running("KAN-1", "10001", ANN, Utc::now()));
-    let ann = timer(1, ANN, "KAN-1", Some(ANN_EMAIL));
-    let bob = timer(2, BOB, "KAN-2", None);
-    seed(&h, ANN, vec![ann.clone()]).await;
-    seed(&h, ANN_EMAIL, vec![ann.clone()]).await;
-    seed(&h, "all", vec![ann, bob]).await;
+    let ann = with_email(timer(1, ANN, "KAN-1"), ANN_EMAIL);
+    let bob = timer(2, BOB, "KAN-2");
+    h.seed_timers(ANN, vec![ann.clone()]).await;
+    h.seed_timers(ANN_EMAIL, vec![ann.clone()]).await;
+    h.seed_timers("all", vec![ann, bob]).await;
     let mut redis = h.redis.connection().await;
     let _: () = redis.sadd(keys::ACTIVE_USERS, &[ANN, BOB]).await.unwrap();
 
@@ -118,7 +97,7 @@ async fn stop_keeps_the_users_other_running_timers() {
     let h = Harness::start().await;
     register_issues(&h);
     h.clockwork.add_timer(FakeTimer::running("KAN-1", "10001", ANN, Utc::now()));
-    seed(&h, ANN, vec![timer(1, ANN, "KAN-1", None), timer(2, ANN, "KAN-2", None)]).await;
+    h.seed_timers(ANN, vec![timer(1, ANN, "KAN-1"), timer(2, ANN, "KAN-2")]).await;
     let mut redis = h.redis.connection().await;
     let _: () = redis.sadd(keys::ACTIVE_USERS, ANN).await.unwrap();
 

@@ -2,41 +2,15 @@
 
 mod common;
 
-use clockwork_cache::json::set_json;
-use clockwork_core::contract::{CachedTimers, Timer, TimerIssue, keys};
-use common::{ANN, ANN_EMAIL, BOB, Harness, assert_error};
+use clockwork_core::contract::keys;
+use common::{ANN, ANN_EMAIL, BOB, Harness, assert_error, timer};
 use http::StatusCode;
 use serde_json::json;
-
-fn timer(id: u64, running_for: &str, issue: &str) -> Timer {
-    Timer {
-        id,
-        started_at: "2026-11-23T08:00:00.000Z".into(),
-        finished_at: None,
-        comment: Some("pairing".into()),
-        running_for: running_for.into(),
-        till_now: 754,
-        worklog_count: 2,
-        issue: TimerIssue { key: issue.into(), id: 10_000 + id },
-        author: None,
-        within_working_hours: Some(true),
-        started_within_working_hours: None,
-    }
-}
-
-async fn seed(h: &Harness, user_key: &str, timers: Vec<Timer>) {
-    let entry = CachedTimers {
-        timers,
-        cached_at: "2026-11-23T09:00:00Z".into(),
-        user_key: user_key.into(),
-    };
-    set_json(&*h.app.cache, &keys::timers(user_key), &entry, None).await.unwrap();
-}
 
 #[tokio::test]
 async fn own_cached_timers_come_back_in_the_contract_shape() {
     let h = Harness::start().await;
-    seed(&h, ANN, vec![timer(1, ANN, "KAN-1")]).await;
+    h.seed_timers(ANN, vec![timer(1, ANN, "KAN-1")]).await;
     let (status, body) = h.get("/api/timers/active", Some(&h.ann())).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(
@@ -66,7 +40,7 @@ async fn nothing_cached_is_an_empty_list_with_null_cached_at() {
 #[tokio::test]
 async fn a_user_may_ask_by_the_email_in_their_token() {
     let h = Harness::start().await;
-    seed(&h, ANN_EMAIL, vec![timer(3, ANN, "KAN-3")]).await;
+    h.seed_timers(ANN_EMAIL, vec![timer(3, ANN, "KAN-3")]).await;
     let (status, body) =
         h.get("/api/timers/active?userEmail=Ann%40Acme.example", Some(&h.ann())).await;
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -88,8 +62,8 @@ async fn reading_someone_elses_timers_is_forbidden() {
 #[tokio::test]
 async fn admins_read_anyone_and_all() {
     let h = Harness::start().await;
-    seed(&h, "all", vec![timer(1, ANN, "KAN-1"), timer(2, BOB, "KAN-2")]).await;
-    seed(&h, BOB, vec![timer(2, BOB, "KAN-2")]).await;
+    h.seed_timers("all", vec![timer(1, ANN, "KAN-1"), timer(2, BOB, "KAN-2")]).await;
+    h.seed_timers(BOB, vec![timer(2, BOB, "KAN-2")]).await;
     let (_, all) = h.get("/api/timers/active?accountId=all", Some(&h.admin())).await;
     assert_eq!(all["timers"].as_array().unwrap().len(), 2);
     let (_, bob) = h.get(&format!("/api/timers/active?accountId={BOB}"), Some(&h.admin())).await;

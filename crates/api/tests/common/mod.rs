@@ -9,9 +9,11 @@ use std::time::Duration;
 use bytes::Bytes;
 use clockwork_api::App;
 use clockwork_api::auth::{Auth, Role};
+use clockwork_cache::json::set_json;
 use clockwork_cache::redis_backend::RedisCache;
 use clockwork_clients::HttpOptions;
 use clockwork_core::config::{AuthConfig, ClockworkConfig, JiraConfig};
+use clockwork_core::contract::{CachedTimers, Timer, TimerIssue, keys};
 use clockwork_core::{AccountId, Email};
 use clockwork_queue::sqs::SqsQueue;
 use clockwork_testkit::clockwork::FakeClockwork;
@@ -131,6 +133,16 @@ impl Harness {
         (status, body)
     }
 
+    /// Caches `timers` under `clockwork:timers:<user_key>` as the worker would.
+    pub async fn seed_timers(&self, user_key: &str, timers: Vec<Timer>) {
+        let entry = CachedTimers {
+            timers,
+            cached_at: "2026-11-23T09:00:00Z".into(),
+            user_key: user_key.into(),
+        };
+        set_json(&*self.app.cache, &keys::timers(user_key), &entry, None).await.expect("seed");
+    }
+
     /// Event bodies enqueued so far (received and deleted).
     pub async fn enqueued(&self) -> Vec<Value> {
         moto::drain(&self.sqs, &self.queue_url)
@@ -138,6 +150,23 @@ impl Harness {
             .iter()
             .map(|body| serde_json::from_str(body).expect("JSON event"))
             .collect()
+    }
+}
+
+/// A running timer of `running_for` on `issue`, without an author.
+pub fn timer(id: u64, running_for: &str, issue: &str) -> Timer {
+    Timer {
+        id,
+        started_at: "2026-11-23T08:00:00.000Z".into(),
+        finished_at: None,
+        comment: Some("pairing".into()),
+        running_for: running_for.into(),
+        till_now: 754,
+        worklog_count: 2,
+        issue: TimerIssue { key: issue.into(), id: 10_000 + id },
+        author: None,
+        within_working_hours: Some(true),
+        started_within_working_hours: None,
     }
 }
 

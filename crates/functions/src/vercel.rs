@@ -1,0 +1,26 @@
+//! Vercel: `vercel_runtime` hands each request to a service as a hyper request.
+
+use std::sync::Arc;
+
+use clockwork_api::{App, Route, handle_route, host::read_body};
+use vercel_runtime::{Error, Request, Response, ResponseBody, service_fn};
+
+/// Serves `route` until the platform stops the process.
+pub async fn serve_vercel(route: Route) -> Result<(), Error> {
+    let app = crate::start().await;
+    vercel_runtime::run(service_fn(move |request: Request| {
+        let app = Arc::clone(&app);
+        async move { Ok::<_, Error>(respond(&app, route, request).await) }
+    }))
+    .await
+}
+
+/// One request: the body read within the size limit, the shared handler, the answer back.
+pub async fn respond(app: &App, route: Route, request: Request) -> Response<ResponseBody> {
+    let (parts, body) = request.into_parts();
+    let response = match read_body(body).await {
+        Ok(bytes) => handle_route(app, route, http::Request::from_parts(parts, bytes)).await,
+        Err(refusal) => refusal,
+    };
+    response.map(ResponseBody::from)
+}

@@ -1,0 +1,6 @@
+//! `GET /api/issues/{key}` on AWS Lambda.
+
+#[tokio::main]
+async fn main() -> Result<(), clockwork_functions::lambda::Error> {
+    clockwork_functions::serve_lambda(clockwork_api::Route::Issue).await
+}

@@ -1,0 +1,6 @@
+//! `GET /api/issues/{key}` on Vercel.
+
+#[tokio::main]
+async fn main() -> Result<(), vercel_runtime::Error> {
+    clockwork_functions::serve_vercel(clockwork_api::Route::Issue).await
+}

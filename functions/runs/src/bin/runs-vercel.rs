@@ -1,0 +1,6 @@
+//! `GET /api/runs/{id}` on Vercel.
+
+#[tokio::main]
+async fn main() -> Result<(), vercel_runtime::Error> {
+    clockwork_functions::serve_vercel(clockwork_api::Route::Run).await
+}

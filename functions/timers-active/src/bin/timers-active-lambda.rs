@@ -1,0 +1,6 @@
+//! `GET /api/timers/active` on AWS Lambda.
+
+#[tokio::main]
+async fn main() -> Result<(), clockwork_functions::lambda::Error> {
+    clockwork_functions::serve_lambda(clockwork_api::Route::TimersActive).await
+}

@@ -1,0 +1,6 @@
+//! `POST /api/timers/sync` on AWS Lambda.
+
+#[tokio::main]
+async fn main() -> Result<(), clockwork_functions::lambda::Error> {
+    clockwork_functions::serve_lambda(clockwork_api::Route::TimersSync).await
+}
