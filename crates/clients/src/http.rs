@@ -5,12 +5,23 @@
 //! what `Retry-After` asks (when it is within [`HttpOptions::max_retry_wait`]) or an
 //! exponential back-off with jitter. Requests with side effects (start/stop a timer) are
 //! sent once: a timeout there may have taken effect, so only the caller can decide.
+//!
+//! Reads sent under a `Traffic` (the Jira data client's) follow Atlassian's rate-limit
+//! conventions besides: a bounded number in flight, a short pause after any answer carrying
+//! `X-RateLimit-NearLimit: true`, `Retry-After` (or else `X-RateLimit-Reset`) honoured on 503s
+//! as on 429s and by every request of the client; and a 200 carrying
+//! `x-seraph-loginreason: AUTHENTICATED_FAILED` is the auth failure it reports, not an empty
+//! answer. Their failures keep the status (`Failure`) for finer classification.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use rand::Rng;
-use reqwest::{RequestBuilder, Response, StatusCode, header};
+use reqwest::{RequestBuilder, StatusCode, header};
 use serde::de::DeserializeOwned;
+use tokio::sync::{Semaphore, SemaphorePermit};
+use tokio::time::Instant;
 
 use crate::ClientError;
 
@@ -81,32 +92,163 @@ pub(crate) async fn send(
     idempotency: Idempotency,
     build: impl Fn() -> RequestBuilder,
 ) -> Result<bytes::Bytes, ClientError> {
+    run(service, options, idempotency, None, build).await.map_err(|failure| failure.error)
+}
+
+/// Sends a read (idempotent) under `traffic`'s rules and returns the body of a 2xx answer.
+pub(crate) async fn send_paced(
+    service: &'static str,
+    options: &HttpOptions,
+    traffic: &Traffic,
+    build: impl Fn() -> RequestBuilder,
+) -> Result<bytes::Bytes, Failure> {
+    run(service, options, Idempotency::Idempotent, Some(traffic), build).await
+}
+
+/// A failed request, with what a finer classifier needs besides the [`ClientError`].
+#[derive(Debug)]
+pub(crate) struct Failure {
+    pub(crate) error: ClientError,
+    /// The answer's status, if one came; 200 for a login failure reported in a header.
+    pub(crate) status: Option<StatusCode>,
+    /// The wait the answer asked for.
+    pub(crate) retry_after: Option<Duration>,
+}
+
+async fn run(
+    service: &'static str,
+    options: &HttpOptions,
+    idempotency: Idempotency,
+    traffic: Option<&Traffic>,
+    build: impl Fn() -> RequestBuilder,
+) -> Result<bytes::Bytes, Failure> {
     let mut attempt = 1;
     loop {
-        let error = match build().send().await {
-            Ok(response) => match classify(response).await {
-                Ok(body) => return Ok(body),
-                Err(error) => error,
-            },
-            Err(error) => transport_error(service, &error),
+        let failure = match send_once(service, options, traffic, build()).await {
+            Ok(body) => return Ok(body),
+            Err(failure) => failure,
         };
         let may_retry = idempotency == Idempotency::Idempotent
-            && error.is_retryable()
+            && failure.error.is_retryable()
             && attempt < options.max_attempts;
-        let wait = match (&error, may_retry) {
+        let wait = match (failure.retry_after, may_retry) {
             (_, false) => None,
-            (ClientError::RateLimited { retry_after: Some(wait) }, true) => {
-                (*wait <= options.max_retry_wait).then_some(*wait)
-            }
-            (_, true) => Some(backoff(options.base_backoff, attempt)),
+            (Some(wait), true) => (wait <= options.max_retry_wait).then_some(wait),
+            (None, true) => Some(backoff(options.base_backoff, attempt)),
         };
         let Some(wait) = wait else {
-            tracing::warn!(service, attempt, %error, "request failed");
-            return Err(error);
+            tracing::warn!(service, attempt, error = %failure.error, "request failed");
+            return Err(failure);
         };
+        let error = &failure.error;
         tracing::info!(service, attempt, %error, wait_ms = wait.as_millis() as u64, "retrying");
         tokio::time::sleep(wait).await;
         attempt += 1;
+    }
+}
+
+/// One attempt: admission under `traffic`, the request, and what its answer means.
+async fn send_once(
+    service: &'static str,
+    options: &HttpOptions,
+    traffic: Option<&Traffic>,
+    request: RequestBuilder,
+) -> Result<bytes::Bytes, Failure> {
+    let _permit = match traffic {
+        Some(traffic) => traffic.admit().await,
+        None => None,
+    };
+    let failed = |error| Failure { error, status: None, retry_after: None };
+    let response =
+        request.send().await.map_err(|error| failed(transport_error(service, &error)))?;
+    let status = response.status();
+    let headers = response.headers();
+    let throttled =
+        matches!(status, StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE);
+    let (retry_after, login_failed) = match traffic {
+        None => (retry_after(headers).filter(|_| status == StatusCode::TOO_MANY_REQUESTS), false),
+        Some(traffic) => {
+            traffic.observe(headers);
+            let wait = retry_after(headers).or_else(|| rate_limit_reset(headers));
+            let wait = wait.filter(|_| throttled);
+            if let Some(wait) = wait {
+                traffic.pause_for(wait.min(options.max_retry_wait));
+            }
+            (wait, status.is_success() && seraph_login_failed(headers))
+        }
+    };
+    let body = match (response.bytes().await, traffic) {
+        (Ok(body), _) => body,
+        (Err(error), Some(_)) => return Err(failed(transport_error(service, &error))),
+        (Err(_), None) => bytes::Bytes::new(),
+    };
+    if login_failed {
+        let error = ClientError::Unauthorized { status: status.as_u16() };
+        return Err(Failure { error, status: Some(status), retry_after: None });
+    }
+    if status.is_success() {
+        return Ok(body);
+    }
+    let error = status_error(status, retry_after, &body);
+    Err(Failure { error, status: Some(status), retry_after })
+}
+
+/// Shared by every request of one client: how many may be in flight, when the next may go
+/// out (after a near-limit warning or a throttled answer), and how many have been sent.
+#[derive(Debug)]
+pub(crate) struct Traffic {
+    permits: Semaphore,
+    near_limit_pause: Duration,
+    resume_at: Mutex<Option<Instant>>,
+    requests: AtomicU64,
+}
+
+impl Traffic {
+    pub(crate) fn new(max_concurrency: usize, near_limit_pause: Duration) -> Self {
+        Self {
+            permits: Semaphore::new(max_concurrency.max(1)),
+            near_limit_pause,
+            resume_at: Mutex::new(None),
+            requests: AtomicU64::new(0),
+        }
+    }
+
+    /// Requests sent so far, retries included.
+    pub(crate) fn requests(&self) -> u64 {
+        self.requests.load(Ordering::Relaxed)
+    }
+
+    /// Waits for a slot and for any pause to end; the permit is held while in flight.
+    async fn admit(&self) -> Option<SemaphorePermit<'_>> {
+        // The semaphore is never closed, so this always yields a permit.
+        let permit = self.permits.acquire().await.ok();
+        loop {
+            let resume_at = *self.resume_at.lock().unwrap_or_else(PoisonError::into_inner);
+            match resume_at {
+                Some(at) if at > Instant::now() => tokio::time::sleep_until(at).await,
+                _ => break,
+            }
+        }
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        permit
+    }
+
+    /// Holds every request of the client back for `wait` from now (or longer, if already).
+    fn pause_for(&self, wait: Duration) {
+        let until = Instant::now() + wait;
+        let mut resume_at = self.resume_at.lock().unwrap_or_else(PoisonError::into_inner);
+        *resume_at = Some(resume_at.map_or(until, |at| at.max(until)));
+    }
+
+    fn observe(&self, headers: &header::HeaderMap) {
+        let near = headers.get("x-ratelimit-nearlimit").and_then(|v| v.to_str().ok());
+        if near.is_some_and(|value| value.trim().eq_ignore_ascii_case("true")) {
+            tracing::debug!(
+                pause_ms = self.near_limit_pause.as_millis() as u64,
+                "near the rate limit"
+            );
+            self.pause_for(self.near_limit_pause);
+        }
     }
 }
 
@@ -129,16 +271,6 @@ fn transport_error(service: &'static str, error: &reqwest::Error) -> ClientError
     // message stays generic so nothing upstream-specific leaks to callers.
     tracing::debug!(service, error = %error, "transport error");
     ClientError::Transient(format!("{service} {what}"))
-}
-
-async fn classify(response: Response) -> Result<bytes::Bytes, ClientError> {
-    let status = response.status();
-    let retry_after = retry_after(response.headers());
-    let body = response.bytes().await.unwrap_or_default();
-    if status.is_success() {
-        return Ok(body);
-    }
-    Err(status_error(status, retry_after, &body))
 }
 
 /// What a non-2xx status means to the caller; also used for statuses relayed inside a
@@ -169,6 +301,19 @@ fn retry_after(headers: &header::HeaderMap) -> Option<Duration> {
     let at = chrono::DateTime::parse_from_rfc2822(raw).ok()?;
     let wait = at.signed_duration_since(chrono::Utc::now()).to_std().unwrap_or_default();
     Some(wait)
+}
+
+/// `X-RateLimit-Reset` (an ISO 8601 time) as a wait from now.
+fn rate_limit_reset(headers: &header::HeaderMap) -> Option<Duration> {
+    let raw = headers.get("x-ratelimit-reset")?.to_str().ok()?.trim();
+    let at = chrono::DateTime::parse_from_rfc3339(raw).ok()?;
+    Some(at.signed_duration_since(chrono::Utc::now()).to_std().unwrap_or_default())
+}
+
+/// Jira's way of saying that the credentials were not accepted on an answer that looks fine.
+fn seraph_login_failed(headers: &header::HeaderMap) -> bool {
+    let reason = headers.get("x-seraph-loginreason").and_then(|v| v.to_str().ok());
+    reason.is_some_and(|reason| reason.contains("AUTHENTICATED_FAILED"))
 }
 
 /// The human part of an upstream error body: Clockwork's `messages[].body`, Jira's
@@ -213,6 +358,34 @@ mod tests {
         assert!(wait > Duration::from_secs(25) && wait <= Duration::from_secs(30), "{wait:?}");
         headers.insert(header::RETRY_AFTER, "soon".parse().unwrap());
         assert_eq!(retry_after(&headers), None);
+    }
+
+    #[test]
+    fn rate_limit_reset_and_the_seraph_header_are_read() {
+        let mut headers = header::HeaderMap::new();
+        assert_eq!(rate_limit_reset(&headers), None);
+        let reset = chrono::Utc::now() + chrono::Duration::seconds(20);
+        let reset = reset.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        headers.insert("x-ratelimit-reset", reset.parse().unwrap());
+        let wait = rate_limit_reset(&headers).unwrap();
+        assert!(wait > Duration::from_secs(15) && wait <= Duration::from_secs(20), "{wait:?}");
+        headers.insert("x-ratelimit-reset", "2001-01-01T00:00:00Z".parse().unwrap());
+        assert_eq!(rate_limit_reset(&headers), Some(Duration::ZERO));
+        assert!(!seraph_login_failed(&headers));
+        headers.insert("x-seraph-loginreason", "AUTHENTICATED_FAILED".parse().unwrap());
+        assert!(seraph_login_failed(&headers));
+    }
+
+    #[tokio::test]
+    async fn a_near_limit_answer_pauses_the_next_admission() {
+        let traffic = Traffic::new(2, Duration::from_millis(80));
+        let mut headers = header::HeaderMap::new();
+        headers.insert("x-ratelimit-nearlimit", "true".parse().unwrap());
+        traffic.observe(&headers);
+        let started = Instant::now();
+        drop(traffic.admit().await);
+        assert!(started.elapsed() >= Duration::from_millis(80));
+        assert_eq!(traffic.requests(), 1);
     }
 
     #[test]

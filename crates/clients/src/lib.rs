@@ -5,6 +5,10 @@
 //!   requests on 429/5xx/network failures honouring `Retry-After`.
 //! - [`error`]: [`ClientError`], classified by what the caller can do about it.
 //! - [`jira`]: Jira Cloud REST v3 ([`JiraApi`]): issues, users (bulk), JQL search.
+//! - [`jira_data`]: what the Jira data integrator reads ([`JiraData`]): issues by JQL with
+//!   named fields, comments and worklogs (per issue and changed since a time), projects,
+//!   boards, sprints and users, paced by Atlassian's rate-limit rules, every failure
+//!   classified ([`JiraDataError`]).
 //! - [`clockwork`]: the Clockwork Pro public API ([`ClockworkApi`]): worklogs, start and
 //!   stop timers.
 //! - [`report`]: the Clockwork report app ([`TimerReport`]): a short-lived credential from a
@@ -16,12 +20,14 @@ pub mod clockwork;
 pub mod error;
 pub mod http;
 pub mod jira;
+pub mod jira_data;
 pub mod report;
 
 pub use clockwork::{ClockworkApi, ClockworkClient};
 pub use error::ClientError;
 pub use http::HttpOptions;
 pub use jira::{JiraApi, JiraClient};
+pub use jira_data::{DataOptions, ErrorCode, JiraData, JiraDataClient, JiraDataError};
 pub use report::{
     ConnectReport, Credential, ForgeReport, RawTimer, ReportError, TimerReport, TimersPage,
 };

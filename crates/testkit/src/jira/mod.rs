@@ -1,141 +1,87 @@
-//! A stateful fake of Jira Cloud's REST API v3: users, projects and issues behind one mutex,
-//! served with the shapes of Atlassian's OpenAPI document and the traps real sites have.
+//! A stateful fake of Jira Cloud's REST API v3 and Agile API 1.0, served with the shapes of
+//! Atlassian's OpenAPI documents and the traps real sites have.
 //!
-//! - [`render`]: the JSON of users and issues.
-//! - [`jql`]: the JQL subset search understands (and its lexer).
-//! - [`routes`]: Basic auth, users, issues and the removed `/search`.
-//! - [`search`]: `search/jql` with `nextPageToken` paging.
-//! - [`sessions`]: the browser-session endpoints that hand out report-app credentials
+//! - `model`: what tests build: [`FakeUser`], [`FakeProject`], [`FakeIssue`], [`FakeComment`],
+//!   [`FakeJiraWorklog`], [`FakeBoard`], [`FakeSprint`].
+//! - `store`: indexed storage (issues by id and key, id-addressed comment and worklog tables)
+//!   and the caches that keep 100,000-issue sites fast.
+//! - `edit`: adding, changing and deleting comments, worklogs, boards and sprints; `seed`:
+//!   bulk generation of whole projects ([`FakeJira::seed_project`]).
+//! - `site`: site-wide conditions: outages, suspension, expired-token 200s, rate-limit
+//!   signals, and the peak of requests in flight.
+//! - `render`: the JSON of users, projects, issues, comments, worklogs, boards and sprints.
+//! - `jql`: the JQL subset search understands (and its lexer).
+//! - `routes`: Basic auth, users, issues, the removed `/search`, `/status`; `search`:
+//!   `search/jql` and approximate counts; `activity`: per-issue comments and worklogs;
+//!   `feed`: worklog changes and deletions since a time, worklogs by id; `directory`:
+//!   projects, assignable users, the license; `agile`: boards and sprints.
+//! - `sessions`: the browser-session endpoints that hand out report-app credentials
 //!   (Connect servlet, Forge context token, GraphQL `invokeExtension`).
 
+mod activity;
+mod agile;
+mod directory;
+mod edit;
+mod feed;
 mod jql;
+mod model;
 mod render;
 mod routes;
 mod search;
+mod seed;
 mod sessions;
+mod site;
+mod store;
 
+use std::collections::{HashMap, HashSet};
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
+use chrono_tz::Tz;
 
 use crate::faults::{Control, Fault, Server};
+pub use model::{
+    FakeBoard, FakeComment, FakeIssue, FakeJiraWorklog, FakeProject, FakeSprint, FakeUser,
+};
+pub use seed::SeededProject;
 pub use sessions::ExpiryFormat;
+use store::{Caches, Issues, StoredComment, StoredWorklog, Table};
 
 /// The account the Basic-auth credentials act as (`GET /rest/api/3/myself`).
 pub const API_USER_ACCOUNT_ID: &str = "712020:0c9a5d1e-4f7b-4c8e-9a61-3f2b8d7e5a10";
-
-/// A Jira user. `email: None` is a user whose privacy settings hide the address.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FakeUser {
-    pub account_id: String,
-    pub display_name: String,
-    pub email: Option<String>,
-    pub active: bool,
-    /// An IANA zone name, e.g. `Asia/Ho_Chi_Minh`.
-    pub time_zone: String,
-}
-
-impl Default for FakeUser {
-    fn default() -> Self {
-        Self {
-            account_id: String::new(),
-            display_name: String::new(),
-            email: None,
-            active: true,
-            time_zone: "UTC".to_owned(),
-        }
-    }
-}
-
-impl FakeUser {
-    /// An active user in UTC whose email is hidden.
-    pub fn new(account_id: &str, display_name: &str) -> Self {
-        Self { account_id: account_id.into(), display_name: display_name.into(), ..Self::default() }
-    }
-
-    pub fn with_email(self, email: &str) -> Self {
-        Self { email: Some(email.into()), ..self }
-    }
-
-    pub fn with_time_zone(self, time_zone: &str) -> Self {
-        Self { time_zone: time_zone.into(), ..self }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct FakeProject {
-    pub id: String,
-    pub key: String,
-    pub name: String,
-}
-
-impl FakeProject {
-    pub fn new(id: &str, key: &str, name: &str) -> Self {
-        Self { id: id.into(), key: key.into(), name: name.into() }
-    }
-}
-
-/// A Jira issue. `status`, `priority` and `issue_type` are names (`"In Progress"`, `"High"`,
-/// `"Bug"`); the fake derives ids and status categories from them.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FakeIssue {
-    /// Numeric, as Jira's are (`"10001"`).
-    pub id: String,
-    pub key: String,
-    pub summary: String,
-    pub status: String,
-    pub issue_type: String,
-    pub project_key: String,
-    /// An account id.
-    pub assignee: Option<String>,
-    pub priority: Option<String>,
-    pub created: DateTime<Utc>,
-    pub updated: DateTime<Utc>,
-}
-
-impl Default for FakeIssue {
-    fn default() -> Self {
-        let now = Utc::now();
-        Self {
-            id: String::new(),
-            key: String::new(),
-            summary: String::new(),
-            status: "To Do".to_owned(),
-            issue_type: "Task".to_owned(),
-            project_key: String::new(),
-            assignee: None,
-            priority: Some("Medium".to_owned()),
-            created: now,
-            updated: now,
-        }
-    }
-}
-
-impl FakeIssue {
-    /// A "To Do" task of medium priority created now, in the project its key names.
-    pub fn new(id: &str, key: &str, summary: &str) -> Self {
-        let project_key = key.rsplit_once('-').map_or(key, |(project, _)| project);
-        Self {
-            id: id.into(),
-            key: key.into(),
-            summary: summary.into(),
-            project_key: project_key.into(),
-            ..Self::default()
-        }
-    }
-}
+/// The custom field holding an issue's sprints (as on most Cloud sites).
+pub const SPRINT_FIELD: &str = "customfield_10020";
+/// The custom field holding an issue's story-point estimate.
+pub const STORY_POINTS_FIELD: &str = "customfield_10016";
 
 /// Everything the fake site holds.
 #[derive(Debug, Default)]
 struct JiraData {
     users: Vec<FakeUser>,
     projects: Vec<FakeProject>,
-    issues: Vec<FakeIssue>,
+    issues: Issues,
+    comments: Table<StoredComment>,
+    worklogs: Table<StoredWorklog>,
+    /// (deleted at, epoch ms; worklog id), oldest first.
+    deleted_worklogs: Vec<(i64, u64)>,
+    boards: Vec<FakeBoard>,
+    sprints: Vec<FakeSprint>,
+    /// Project key (upper case) → the account ids that may be assigned; every active user
+    /// when absent.
+    assignable: HashMap<String, Vec<String>>,
+    /// Issue ids the next search that would find them leaves out (eventual consistency).
+    hidden_once: HashSet<String>,
+    /// Bumped by every change through the handle; caches are valid for one version.
+    version: u64,
+    caches: Caches,
     /// Lowers the page size of searches that ask for fields, as busy sites do.
     field_page_cap: Option<i64>,
+    /// How long worklog changes stay out of the change feeds (Jira: the last minute).
+    feed_lag: Option<Duration>,
+    site: site::Site,
     sessions: sessions::Sessions,
 }
 
@@ -144,13 +90,9 @@ impl JiraData {
         self.users.iter().find(|user| user.account_id == account_id)
     }
 
-    fn project(&self, key: &str) -> Option<&FakeProject> {
-        self.projects.iter().find(|project| project.key.eq_ignore_ascii_case(key))
-    }
-
     /// By key (any case) or numeric id.
-    fn issue(&self, id_or_key: &str) -> Option<&FakeIssue> {
-        self.issues.iter().find(|i| i.id == id_or_key || i.key.eq_ignore_ascii_case(id_or_key))
+    fn project(&self, key_or_id: &str) -> Option<&FakeProject> {
+        self.projects.iter().find(|p| p.key.eq_ignore_ascii_case(key_or_id) || p.id == key_or_id)
     }
 
     fn add_project(&mut self, project: FakeProject) {
@@ -165,6 +107,19 @@ impl JiraData {
             self.projects.push(FakeProject::new(&id, key, key));
         }
     }
+
+    /// Jira reads zone-less JQL dates, and writes times, in the searching account's zone.
+    fn searcher_zone(&self) -> Tz {
+        let name = self.user(API_USER_ACCOUNT_ID).map_or("UTC", |user| user.time_zone.as_str());
+        name.parse().unwrap_or_else(|_| {
+            tracing::warn!(time_zone = name, "unknown time zone on the fake Jira user; using UTC");
+            Tz::UTC
+        })
+    }
+
+    fn feed_lag(&self) -> Duration {
+        self.feed_lag.unwrap_or(Duration::from_secs(60))
+    }
 }
 
 /// The state routes share with the handle.
@@ -174,11 +129,19 @@ struct Shared {
     /// The base64 `email:token` that `Authorization: Basic …` must carry.
     basic_credentials: String,
     data: Mutex<JiraData>,
+    in_flight: site::InFlight,
 }
 
 impl Shared {
     fn data(&self) -> MutexGuard<'_, JiraData> {
         self.data.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The data, for a change: cached results built before it become stale.
+    fn edit(&self) -> MutexGuard<'_, JiraData> {
+        let mut data = self.data();
+        data.version += 1;
+        data
     }
 }
 
@@ -207,6 +170,7 @@ impl FakeJira {
             base_url: base_url.clone(),
             basic_credentials: routes::basic_credentials(email, api_token),
             data: Mutex::new(JiraData { users: vec![api_user], ..JiraData::default() }),
+            in_flight: site::InFlight::default(),
         });
         let control = Control::new(routes::DIALECT, "");
         let router = routes::router(shared.clone(), &control);
@@ -236,8 +200,10 @@ impl FakeJira {
         self.server.control().total_requests()
     }
 
+    /// Forgets request counts and the peak of requests in flight.
     pub fn reset_counts(&self) {
         self.server.control().reset_counts();
+        self.shared.in_flight.reset_peak();
     }
 
     /// Makes the next `times` requests to `endpoint` misbehave (see [`Fault`]).
@@ -251,56 +217,65 @@ impl FakeJira {
 
     /// Adds a user, replacing one with the same account id.
     pub fn add_user(&self, user: FakeUser) {
-        let mut data = self.shared.data();
+        let mut data = self.shared.edit();
         data.users.retain(|u| u.account_id != user.account_id);
         data.users.push(user);
     }
 
     /// Changes a user in place; `false` when there is none with that account id.
     pub fn update_user(&self, account_id: &str, change: impl FnOnce(&mut FakeUser)) -> bool {
-        let mut data = self.shared.data();
+        let mut data = self.shared.edit();
         data.users.iter_mut().find(|u| u.account_id == account_id).map(change).is_some()
     }
 
     /// Adds a project, replacing one with the same key.
     pub fn add_project(&self, project: FakeProject) {
-        self.shared.data().add_project(project);
+        self.shared.edit().add_project(project);
     }
 
-    /// Adds an issue, replacing one with the same id; its project is created when unknown.
+    /// Adds an issue, replacing one with the same id (its comments and worklogs stay); its
+    /// project is created when unknown.
     pub fn add_issue(&self, issue: FakeIssue) {
-        let mut data = self.shared.data();
+        let mut data = self.shared.edit();
         data.ensure_project(&issue.project_key);
-        data.issues.retain(|i| i.id != issue.id);
-        data.issues.push(issue);
+        data.issues.insert(issue);
     }
 
-    /// Deletes an issue by key or id; `false` when there was none.
+    /// Deletes an issue by key or id, with its comments and worklogs (which, as on Jira, do
+    /// not appear in `/worklog/deleted`); `false` when there was none.
     pub fn remove_issue(&self, id_or_key: &str) -> bool {
-        let mut data = self.shared.data();
-        let before = data.issues.len();
-        data.issues.retain(|i| i.id != id_or_key && !i.key.eq_ignore_ascii_case(id_or_key));
-        data.issues.len() != before
+        let mut data = self.shared.edit();
+        let Some(entry) = data.issues.slot(id_or_key).and_then(|slot| data.issues.remove(slot))
+        else {
+            return false;
+        };
+        for id in entry.comments {
+            data.comments.remove(id);
+        }
+        for id in entry.worklogs {
+            data.worklogs.remove(id);
+        }
+        true
     }
 
     /// Edits an issue as Jira would: `updated` becomes now unless `change` set it.
     /// `false` when there is no such issue.
     pub fn update_issue(&self, id_or_key: &str, change: impl FnOnce(&mut FakeIssue)) -> bool {
-        let mut data = self.shared.data();
-        let Some(issue) = data
-            .issues
-            .iter_mut()
-            .find(|i| i.id == id_or_key || i.key.eq_ignore_ascii_case(id_or_key))
-        else {
+        let mut data = self.shared.edit();
+        let Some(slot) = data.issues.slot(id_or_key) else {
             return false;
         };
-        let updated = issue.updated;
-        change(issue);
-        if issue.updated == updated {
-            issue.updated = Utc::now();
+        let project_key = data.issues.edit(slot, |issue| {
+            let updated = issue.updated;
+            change(issue);
+            if issue.updated == updated {
+                issue.updated = Utc::now();
+            }
+            issue.project_key.clone()
+        });
+        if let Some(project_key) = project_key {
+            data.ensure_project(&project_key);
         }
-        let project_key = issue.project_key.clone();
-        data.ensure_project(&project_key);
         true
     }
 

@@ -1,5 +1,6 @@
-//! The router: Basic auth on `/rest`, users, issues, the removed `/search`, and `/status`;
-//! the cookie-authenticated session endpoints are merged in.
+//! The router: site conditions and Basic auth on `/rest`, users, issues, the removed
+//! `/search`, and `/status`; the other REST modules' routes and the cookie-authenticated
+//! session endpoints are merged in. Also the paging helpers those modules share.
 
 use std::sync::Arc;
 
@@ -7,7 +8,7 @@ use axum::Router;
 use axum::extract::{Path, RawQuery, Request, State};
 use axum::middleware::{Next, from_fn_with_state};
 use axum::response::Response;
-use axum::routing::get;
+use axum::routing::{get, post};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use chrono::{SecondsFormat, Utc};
@@ -15,7 +16,9 @@ use http::{HeaderMap, HeaderValue, StatusCode, header};
 use serde_json::json;
 
 use super::render::{FieldSelection, Renderer};
-use super::{API_USER_ACCOUNT_ID, Shared, search, sessions};
+use super::{
+    API_USER_ACCOUNT_ID, Shared, activity, agile, directory, feed, search, sessions, site,
+};
 use crate::faults::{Control, Dialect, QueryPairs, controlled, json_response};
 
 /// Jira's error body and rate-limit headers.
@@ -43,15 +46,61 @@ pub(super) fn router(shared: Arc<Shared>, control: &Arc<Control>) -> Router {
         .route("/rest/api/3/myself", get(myself))
         .route("/rest/api/3/user", get(user))
         .route("/rest/api/3/user/bulk", get(bulk_users))
+        .route("/rest/api/3/user/assignable/search", get(directory::assignable_users))
+        .route("/rest/api/3/project/search", get(directory::projects))
+        .route("/rest/api/3/instance/license", get(directory::license))
         .route("/rest/api/3/issue/{issueIdOrKey}", get(issue))
+        .route("/rest/api/3/issue/{issueIdOrKey}/comment", get(activity::comments))
+        .route("/rest/api/3/issue/{issueIdOrKey}/worklog", get(activity::worklogs))
+        .route("/rest/api/3/worklog/updated", get(feed::updated))
+        .route("/rest/api/3/worklog/deleted", get(feed::deleted))
+        .route("/rest/api/3/worklog/list", post(feed::list))
         .route("/rest/api/3/search/jql", get(search::get).post(search::post))
+        .route("/rest/api/3/search/approximate-count", post(search::approximate_count))
         .route("/rest/api/3/search", get(removed_search).post(removed_search))
-        .route_layer(from_fn_with_state(shared.clone(), basic_auth));
-    // Layered after auth so that it runs first: unauthenticated requests count too.
+        .route("/rest/agile/1.0/board", get(agile::boards))
+        .route("/rest/agile/1.0/board/{boardId}/sprint", get(agile::sprints))
+        .route_layer(from_fn_with_state(shared.clone(), basic_auth))
+        // Outages and suspensions answer before credentials are even looked at.
+        .route_layer(from_fn_with_state(shared.clone(), site::conditions));
+    // Layered last so that it runs first: unauthenticated requests count too.
     let rest = controlled(rest, control);
     let status = controlled(Router::new().route("/status", get(status)), control);
     let sessions = controlled(sessions::router(), control);
-    rest.merge(status).merge(sessions).fallback(not_found).with_state(shared)
+    rest.merge(status)
+        .merge(sessions)
+        .fallback(not_found)
+        .layer(from_fn_with_state(shared.clone(), site::track_in_flight))
+        .with_state(shared)
+}
+
+/// `startAt` and `maxResults` of a paged endpoint, with its default and cap; `Err` is the
+/// 400 message for values that are not numbers.
+pub(super) fn paging(
+    query: &QueryPairs,
+    default_max: usize,
+    cap: usize,
+) -> Result<(usize, usize), String> {
+    let number = |name: &str| query.integer(name);
+    let start = number("startAt")?.map_or(0, |n| usize::try_from(n).unwrap_or(0));
+    let max = number("maxResults")?.map_or(default_max, |n| usize::try_from(n).unwrap_or(0));
+    Ok((start, max.clamp(1, cap)))
+}
+
+/// A page of `values` out of `total` items: `startAt`, `maxResults`, `total`, `isLast`.
+pub(super) fn page(
+    start: usize,
+    max: usize,
+    total: usize,
+    values: Vec<serde_json::Value>,
+) -> serde_json::Value {
+    json!({
+        "maxResults": max,
+        "startAt": start,
+        "total": total,
+        "isLast": start.saturating_add(max) >= total,
+        "values": values,
+    })
 }
 
 /// The base64 `email:token` that `Authorization: Basic …` carries.
@@ -75,7 +124,7 @@ async fn basic_auth(State(shared): State<Arc<Shared>>, request: Request, next: N
 
 async fn myself(State(shared): State<Arc<Shared>>) -> Response {
     let data = shared.data();
-    let renderer = Renderer { base: &shared.base_url, data: &data };
+    let renderer = Renderer::new(&shared.base_url, &data);
     match data.user(API_USER_ACCOUNT_ID) {
         Some(user) => json_response(StatusCode::OK, renderer.user(user)),
         None => error(StatusCode::UNAUTHORIZED, "The credentials' user no longer exists."),
@@ -88,7 +137,7 @@ async fn user(State(shared): State<Arc<Shared>>, RawQuery(raw): RawQuery) -> Res
         return error(StatusCode::BAD_REQUEST, "The query parameter 'accountId' is required.");
     };
     let data = shared.data();
-    let renderer = Renderer { base: &shared.base_url, data: &data };
+    let renderer = Renderer::new(&shared.base_url, &data);
     match data.user(account_id) {
         Some(user) => json_response(StatusCode::OK, renderer.user(user)),
         None => error(
@@ -115,7 +164,7 @@ async fn bulk_users(State(shared): State<Arc<Shared>>, RawQuery(raw): RawQuery) 
         (Err(message), _) | (_, Err(message)) => return error(StatusCode::BAD_REQUEST, &message),
     };
     let data = shared.data();
-    let renderer = Renderer { base: &shared.base_url, data: &data };
+    let renderer = Renderer::new(&shared.base_url, &data);
     let found: Vec<_> = ids.iter().filter_map(|id| data.user(id)).collect();
     let total = i64::try_from(found.len()).unwrap_or(i64::MAX);
     let values: Vec<_> = found
@@ -155,9 +204,9 @@ async fn issue(
 ) -> Response {
     let selection = FieldSelection::parse(&QueryPairs::parse(raw.as_deref()).list("fields"), true);
     let data = shared.data();
-    let renderer = Renderer { base: &shared.base_url, data: &data };
-    match data.issue(&id_or_key) {
-        Some(issue) => json_response(StatusCode::OK, renderer.issue(issue, &selection)),
+    let renderer = Renderer::new(&shared.base_url, &data);
+    match data.issues.find(&id_or_key) {
+        Some(entry) => json_response(StatusCode::OK, renderer.issue(entry, &selection)),
         None => error(
             StatusCode::NOT_FOUND,
             "Issue does not exist or you do not have permission to see it.",
@@ -173,8 +222,12 @@ async fn removed_search() -> Response {
     )
 }
 
-async fn status() -> Response {
-    json_response(StatusCode::OK, json!({ "state": "RUNNING" }))
+/// Needs no credentials; down with the site, and while it is suspended.
+async fn status(State(shared): State<Arc<Shared>>) -> Response {
+    match shared.data().site.status_down() {
+        Some(status) => error(status, "This site is unavailable."),
+        None => json_response(StatusCode::OK, json!({ "state": "RUNNING" })),
+    }
 }
 
 async fn not_found() -> Response {

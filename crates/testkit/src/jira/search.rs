@@ -1,18 +1,24 @@
-//! `GET|POST /rest/api/3/search/jql`: JQL over the fake's issues, paged by `nextPageToken`.
+//! `GET|POST /rest/api/3/search/jql`: JQL over the fake's issues, paged by `nextPageToken`;
+//! and `POST /rest/api/3/search/approximate-count`.
+//!
+//! A search sorts its matches once and keeps them for its next pages (until the data
+//! changes), so that paging through 100,000 issues stays linear. A first page is always a
+//! fresh search, and it is the one that leaves out issues hidden by eventual consistency.
 
 use std::sync::Arc;
 
 use axum::extract::{RawQuery, State};
 use axum::response::Response;
 use bytes::Bytes;
-use chrono_tz::Tz;
 use http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::jql::{self, Query, Subject};
 use super::render::{FieldSelection, Renderer};
 use super::routes::error;
-use super::{API_USER_ACCOUNT_ID, FakeIssue, JiraData, Shared, jql};
+use super::store::IssueEntry;
+use super::{FakeIssue, FakeProject, JiraData, Shared};
 use crate::faults::{QueryPairs, json_response};
 
 const DEFAULT_MAX_RESULTS: i64 = 50;
@@ -32,6 +38,13 @@ struct SearchRequest {
     max_results: Option<i64>,
     #[serde(default)]
     fields: Vec<String>,
+}
+
+/// `JQLCountRequestBean`.
+#[derive(Debug, Deserialize)]
+struct CountRequest {
+    #[serde(default)]
+    jql: String,
 }
 
 pub(super) async fn get(State(shared): State<Arc<Shared>>, RawQuery(raw): RawQuery) -> Response {
@@ -66,9 +79,62 @@ pub(super) async fn post(State(shared): State<Arc<Shared>>, body: Bytes) -> Resp
     }
 }
 
-fn search(shared: &Shared, request: SearchRequest) -> Response {
+pub(super) async fn approximate_count(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    let request = match serde_json::from_slice::<CountRequest>(&body) {
+        Ok(request) => request,
+        Err(problem) => {
+            return error(StatusCode::BAD_REQUEST, &format!("Invalid request payload: {problem}"));
+        }
+    };
     let data = shared.data();
-    let query = match jql::parse(&request.jql, searcher_zone(&data)) {
+    match jql::parse(&request.jql, data.searcher_zone()) {
+        Ok(query) => {
+            json_response(StatusCode::OK, json!({ "count": matching(&data, &query).len() }))
+        }
+        Err(message) => error(StatusCode::BAD_REQUEST, &message),
+    }
+}
+
+/// An issue as the query sees it.
+struct Candidate<'a> {
+    entry: &'a IssueEntry,
+    data: &'a JiraData,
+}
+
+impl Subject for Candidate<'_> {
+    fn issue(&self) -> &FakeIssue {
+        &self.entry.issue
+    }
+
+    fn project(&self) -> Option<&FakeProject> {
+        self.data.project(&self.entry.issue.project_key)
+    }
+
+    fn has_worklog_by(&self, account_id: &str) -> bool {
+        let worklogs = &self.data.worklogs;
+        self.entry
+            .worklogs
+            .iter()
+            .any(|id| worklogs.get(*id).is_some_and(|w| *w.author == *account_id))
+    }
+}
+
+/// The slots of the issues `query` matches, in its order.
+fn matching(data: &JiraData, query: &Query) -> Vec<usize> {
+    let mut slots: Vec<(usize, &FakeIssue)> = data
+        .issues
+        .iter()
+        .filter(|(_, entry)| query.matches(&Candidate { entry, data }))
+        .map(|(slot, entry)| (slot, &entry.issue))
+        .collect();
+    slots.sort_by(|(_, a), (_, b)| query.compare(a, b));
+    slots.into_iter().map(|(slot, _)| slot).collect()
+}
+
+fn search(shared: &Shared, request: SearchRequest) -> Response {
+    let mut guard = shared.data();
+    let data = &mut *guard;
+    let query = match jql::parse(&request.jql, data.searcher_zone()) {
         Ok(query) => query,
         Err(message) => return error(StatusCode::BAD_REQUEST, &message),
     };
@@ -90,18 +156,27 @@ fn search(shared: &Shared, request: SearchRequest) -> Response {
     let page_size = request.max_results.unwrap_or(DEFAULT_MAX_RESULTS).clamp(1, cap);
     let page_size = usize::try_from(page_size).unwrap_or(1);
 
-    let mut matched: Vec<&FakeIssue> = data
-        .issues
-        .iter()
-        .filter(|issue| query.matches(issue, data.project(&issue.project_key)))
-        .collect();
-    matched.sort_by(|a, b| query.compare(a, b));
-    let renderer = Renderer { base: &shared.base_url, data: &data };
+    let cached = (offset > 0).then(|| data.caches.search(&request.jql, data.version)).flatten();
+    let matched = match cached {
+        Some(slots) => slots,
+        None => {
+            let mut slots = matching(data, &query);
+            if offset == 0 && !data.hidden_once.is_empty() {
+                let (issues, hidden) = (&data.issues, &mut data.hidden_once);
+                slots.retain(|slot| issues.get(*slot).is_none_or(|e| !hidden.remove(&e.issue.id)));
+            }
+            let slots: Arc<[usize]> = slots.into();
+            data.caches.keep_search(&request.jql, data.version, slots.clone());
+            slots
+        }
+    };
+    let renderer = Renderer::new(&shared.base_url, data);
     let issues: Vec<Value> = matched
         .iter()
         .skip(offset)
         .take(page_size)
-        .map(|issue| renderer.issue(issue, &selection))
+        .filter_map(|slot| data.issues.get(*slot))
+        .map(|entry| renderer.issue(entry, &selection))
         .collect();
     let next = offset.saturating_add(page_size);
     let is_last = next >= matched.len();
@@ -110,15 +185,6 @@ fn search(shared: &Shared, request: SearchRequest) -> Response {
         body["nextPageToken"] = json!(encode_token(next));
     }
     json_response(StatusCode::OK, body)
-}
-
-/// Jira reads zone-less JQL dates in the searching account's zone.
-fn searcher_zone(data: &JiraData) -> Tz {
-    let name = data.user(API_USER_ACCOUNT_ID).map_or("UTC", |user| user.time_zone.as_str());
-    name.parse().unwrap_or_else(|_| {
-        tracing::warn!(time_zone = name, "unknown time zone on the fake Jira user; using UTC");
-        Tz::UTC
-    })
 }
 
 fn encode_token(offset: usize) -> String {

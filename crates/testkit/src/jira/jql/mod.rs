@@ -1,16 +1,19 @@
-//! The JQL subset the fake searches with: `id`, `key`/`issuekey` and `project` with `=` or
-//! `in (…)`; `created`/`updated` compared with epoch milliseconds or zone-less dates (read in
-//! the searcher's zone, as Jira does); `AND`, `OR` and parentheses; `ORDER BY` up to 7 fields.
-//! Anything else is a 400, like an unparseable query on a real site.
+//! The JQL subset the fake searches with: `id`, `key`/`issuekey`, `project`, `assignee` and
+//! `worklogAuthor` with `=` or `in (…)`; `created`/`updated` compared with epoch milliseconds
+//! or zone-less dates (read in the searcher's zone, as Jira does); `AND`, `OR` and
+//! parentheses; `ORDER BY` up to 7 fields. Anything else is a 400, like an unparseable query
+//! on a real site. Evaluation is in [`eval`].
 
+mod eval;
 mod lex;
 
 use std::cmp::Ordering;
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
-use super::{FakeIssue, FakeProject};
+pub(super) use eval::Subject;
+use eval::parse_date;
 use lex::{Token, tokenize};
 
 const MAX_ORDER_FIELDS: usize = 7;
@@ -29,6 +32,8 @@ enum Expr {
     Id(Vec<String>),
     Key(Vec<String>),
     Project(Vec<String>),
+    Assignee(Vec<String>),
+    WorklogAuthor(Vec<String>),
     Date { field: Field, cmp: Ordering, or_equal: bool, at: DateTime<Utc> },
 }
 
@@ -132,7 +137,7 @@ impl Parser {
             )
         };
         match lower.as_str() {
-            "id" | "key" | "issuekey" | "project" => {
+            "id" | "key" | "issuekey" | "project" | "assignee" | "worklogauthor" => {
                 let values = match &operator {
                     Token::Op(op) if op == "=" => vec![self.value()?],
                     Token::Word(word) if word.eq_ignore_ascii_case("in") => self.list()?,
@@ -141,6 +146,8 @@ impl Parser {
                 Ok(match lower.as_str() {
                     "id" => Expr::Id(values),
                     "project" => Expr::Project(values),
+                    "assignee" => Expr::Assignee(values),
+                    "worklogauthor" => Expr::WorklogAuthor(values),
                     _ => Expr::Key(values),
                 })
             }
@@ -233,91 +240,5 @@ impl Parser {
             ));
         }
         Ok(order)
-    }
-}
-
-/// Epoch milliseconds, or a zone-less date read in `zone`.
-fn parse_date(value: &str, zone: Tz) -> Option<DateTime<Utc>> {
-    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
-        return DateTime::from_timestamp_millis(value.parse().ok()?);
-    }
-    let naive = ["%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M"]
-        .iter()
-        .find_map(|format| NaiveDateTime::parse_from_str(value, format).ok())
-        .or_else(|| {
-            ["%Y-%m-%d", "%Y/%m/%d"]
-                .iter()
-                .find_map(|format| NaiveDate::parse_from_str(value, format).ok())
-                .map(|date| date.and_time(NaiveTime::MIN))
-        })?;
-    // A wall time skipped by a DST change means the first instant after the gap.
-    zone.from_local_datetime(&naive)
-        .earliest()
-        .or_else(|| zone.from_local_datetime(&(naive + TimeDelta::hours(1))).earliest())
-        .map(|time| time.with_timezone(&Utc))
-}
-
-impl Query {
-    pub(super) fn matches(&self, issue: &FakeIssue, project: Option<&FakeProject>) -> bool {
-        self.filter.matches(issue, project)
-    }
-
-    pub(super) fn compare(&self, a: &FakeIssue, b: &FakeIssue) -> Ordering {
-        self.order
-            .iter()
-            .map(|&(field, descending)| {
-                let ordering = field.compare(a, b);
-                if descending { ordering.reverse() } else { ordering }
-            })
-            .find(|ordering| ordering.is_ne())
-            .unwrap_or_else(|| Field::Id.compare(a, b))
-    }
-}
-
-impl Expr {
-    fn matches(&self, issue: &FakeIssue, project: Option<&FakeProject>) -> bool {
-        match self {
-            Self::Or(terms) => terms.iter().any(|t| t.matches(issue, project)),
-            Self::And(terms) => terms.iter().all(|t| t.matches(issue, project)),
-            Self::Id(ids) => ids.iter().any(|id| id.trim() == issue.id),
-            Self::Key(keys) => keys.iter().any(|key| key.eq_ignore_ascii_case(&issue.key)),
-            Self::Project(values) => values.iter().any(|value| {
-                value.eq_ignore_ascii_case(&issue.project_key)
-                    || project.is_some_and(|p| p.id == *value || p.name.eq_ignore_ascii_case(value))
-            }),
-            Self::Date { field, cmp, or_equal, at } => {
-                let time = if *field == Field::Created { issue.created } else { issue.updated };
-                let ordering = time.cmp(at);
-                ordering == *cmp || (*or_equal && ordering.is_eq())
-            }
-        }
-    }
-}
-
-impl Field {
-    fn compare(self, a: &FakeIssue, b: &FakeIssue) -> Ordering {
-        match self {
-            Self::Id => numeric_order(&a.id, &b.id),
-            Self::Key => {
-                let split =
-                    |key: &str| key.rsplit_once('-').map(|(p, n)| (p.to_owned(), n.to_owned()));
-                match (split(&a.key), split(&b.key)) {
-                    (Some((pa, na)), Some((pb, nb))) => {
-                        pa.cmp(&pb).then_with(|| numeric_order(&na, &nb))
-                    }
-                    _ => a.key.cmp(&b.key),
-                }
-            }
-            Self::Created => a.created.cmp(&b.created),
-            Self::Updated => a.updated.cmp(&b.updated),
-        }
-    }
-}
-
-/// Numbers by value (`9` before `10`), anything else as text.
-fn numeric_order(a: &str, b: &str) -> Ordering {
-    match (a.parse::<u64>(), b.parse::<u64>()) {
-        (Ok(a), Ok(b)) => a.cmp(&b),
-        _ => a.cmp(b),
     }
 }

@@ -1,14 +1,32 @@
-//! JSON shapes of users and issues, after Atlassian's OpenAPI document (`User`, `IssueBean`,
-//! `StatusDetails`, `Priority`, `IssueTypeDetails`, `ProjectDetails`).
+//! `IssueBean`: the fields a request selects, with `comment` and `worklog` embedded the way
+//! search truncates them (at most 20 each, with the real `total`).
 
-use chrono::{DateTime, Utc};
 use serde_json::{Map, Value, json};
 
-use super::{FakeIssue, FakeProject, FakeUser, JiraData};
+use super::Renderer;
+use crate::jira::store::IssueEntry;
+use crate::jira::{FakeIssue, SPRINT_FIELD, STORY_POINTS_FIELD};
 
 /// The issue fields this fake knows, in the order it renders them.
-const KNOWN_FIELDS: [&str; 8] =
-    ["summary", "status", "project", "assignee", "priority", "issuetype", "created", "updated"];
+const KNOWN_FIELDS: [&str; 14] = [
+    "summary",
+    "status",
+    "project",
+    "assignee",
+    "reporter",
+    "priority",
+    "issuetype",
+    "created",
+    "updated",
+    "resolutiondate",
+    SPRINT_FIELD,
+    STORY_POINTS_FIELD,
+    "comment",
+    "worklog",
+];
+
+/// Comments (and worklogs) an issue embeds at most; the per-issue endpoints page the rest.
+pub(in crate::jira) const EMBEDDED_LIMIT: usize = 20;
 
 /// What a real issue offers to expand.
 const ISSUE_EXPAND: &str =
@@ -16,7 +34,7 @@ const ISSUE_EXPAND: &str =
 
 /// Which fields a request asked for (`fields=summary,status`, `*all`, `-comment`).
 #[derive(Debug, Clone, Default)]
-pub(super) struct FieldSelection {
+pub(in crate::jira) struct FieldSelection {
     all: bool,
     include: Vec<String>,
     exclude: Vec<String>,
@@ -25,7 +43,7 @@ pub(super) struct FieldSelection {
 impl FieldSelection {
     /// `items` are the comma-split `fields` values; when there are none, `all_by_default`
     /// decides between every field (GET issue) and `id` alone (search).
-    pub(super) fn parse(items: &[String], all_by_default: bool) -> Self {
+    pub(in crate::jira) fn parse(items: &[String], all_by_default: bool) -> Self {
         let mut selection = Self::default();
         if items.is_empty() {
             selection.all = all_by_default;
@@ -53,68 +71,12 @@ impl FieldSelection {
     }
 
     /// Whether only `id` and/or `key` were asked for (the largest search pages).
-    pub(super) fn id_or_key_only(&self) -> bool {
+    pub(in crate::jira) fn id_or_key_only(&self) -> bool {
         !self.all && self.include.iter().all(|f| f == "id" || f == "key")
     }
 }
 
-/// Renders values with links relative to the fake's base URL.
-#[derive(Debug)]
-pub(super) struct Renderer<'a> {
-    pub(super) base: &'a str,
-    pub(super) data: &'a JiraData,
-}
-
 impl Renderer<'_> {
-    pub(super) fn user(&self, user: &FakeUser) -> Value {
-        let mut value = json!({
-            "self": format!("{}/rest/api/3/user?accountId={}", self.base, user.account_id),
-            "accountId": user.account_id,
-            "accountType": "atlassian",
-            "avatarUrls": self.avatar_urls(&format!("/avatars/user/{}.png", user.account_id)),
-            "displayName": user.display_name,
-            "active": user.active,
-            "timeZone": user.time_zone,
-            "locale": "en_US",
-        });
-        if let Some(email) = &user.email {
-            value["emailAddress"] = json!(email);
-        }
-        value
-    }
-
-    /// An assignee: the user, or what Jira shows for an account it no longer knows.
-    fn user_by_id(&self, account_id: &str) -> Value {
-        match self.data.user(account_id) {
-            Some(user) => self.user(user),
-            None => json!({
-                "self": format!("{}/rest/api/3/user?accountId={account_id}", self.base),
-                "accountId": account_id,
-                "accountType": "unknown",
-                "avatarUrls": self.avatar_urls("/avatars/user/unknown.png"),
-                "displayName": "Former user",
-                "active": false,
-            }),
-        }
-    }
-
-    fn avatar_urls(&self, path: &str) -> Value {
-        let url = |size: u32| format!("{}{path}?s={size}", self.base);
-        json!({ "16x16": url(16), "24x24": url(24), "32x32": url(32), "48x48": url(48) })
-    }
-
-    fn project(&self, project: &FakeProject) -> Value {
-        json!({
-            "self": format!("{}/rest/api/3/project/{}", self.base, project.id),
-            "id": project.id,
-            "key": project.key,
-            "name": project.name,
-            "projectTypeKey": "software",
-            "simplified": false,
-            "avatarUrls": self.avatar_urls(&format!("/avatars/project/{}.png", project.id)),
-        })
-    }
-
     fn status(&self, name: &str) -> Value {
         let lower = name.to_ascii_lowercase();
         let id = match lower.as_str() {
@@ -184,7 +146,60 @@ impl Renderer<'_> {
         })
     }
 
-    fn field(&self, issue: &FakeIssue, field: &str) -> Value {
+    /// The sprint custom field: the issue's sprints as objects, or null.
+    fn sprint_field(&self, issue: &FakeIssue) -> Value {
+        let sprints: Vec<Value> = issue
+            .sprints
+            .iter()
+            .filter_map(|id| self.data.sprints.iter().find(|sprint| sprint.id == *id))
+            .map(|sprint| {
+                let mut value = self.sprint(sprint);
+                value["boardId"] = json!(sprint.board_id);
+                if let Some(object) = value.as_object_mut() {
+                    object.remove("self");
+                    object.remove("originBoardId");
+                }
+                value
+            })
+            .collect();
+        if sprints.is_empty() { Value::Null } else { Value::Array(sprints) }
+    }
+
+    fn embedded_comments(&self, entry: &IssueEntry) -> Value {
+        let comments: Vec<Value> = entry
+            .comments
+            .iter()
+            .take(EMBEDDED_LIMIT)
+            .filter_map(|id| Some(self.comment(&entry.issue.id, *id, self.data.comments.get(*id)?)))
+            .collect();
+        json!({
+            "comments": comments,
+            "self": format!("{}/rest/api/3/issue/{}/comment", self.base, entry.issue.id),
+            "maxResults": comments.len(),
+            "total": entry.comments.len(),
+            "startAt": 0,
+        })
+    }
+
+    fn embedded_worklogs(&self, entry: &IssueEntry) -> Value {
+        let worklogs: Vec<Value> = entry
+            .worklogs
+            .iter()
+            .take(EMBEDDED_LIMIT)
+            .filter_map(|id| Some(self.worklog(&entry.issue.id, *id, self.data.worklogs.get(*id)?)))
+            .collect();
+        json!({
+            "startAt": 0,
+            "maxResults": worklogs.len(),
+            "total": entry.worklogs.len(),
+            "worklogs": worklogs,
+        })
+    }
+
+    fn field(&self, entry: &IssueEntry, field: &str) -> Value {
+        let issue = &entry.issue;
+        let user =
+            |id: &Option<String>| id.as_deref().map_or(Value::Null, |id| self.user_by_id(id));
         match field {
             "summary" => json!(issue.summary),
             "status" => self.status(&issue.status),
@@ -192,16 +207,23 @@ impl Renderer<'_> {
             "project" => {
                 self.data.project(&issue.project_key).map_or(Value::Null, |p| self.project(p))
             }
-            "assignee" => issue.assignee.as_deref().map_or(Value::Null, |id| self.user_by_id(id)),
+            "assignee" => user(&issue.assignee),
+            "reporter" => user(&issue.reporter),
             "priority" => issue.priority.as_deref().map_or(Value::Null, |p| self.priority(p)),
             "issuetype" => self.issue_type(&issue.issue_type),
-            "created" => json!(jira_time(issue.created)),
-            _ => json!(jira_time(issue.updated)),
+            "created" => json!(self.time(issue.created)),
+            "updated" => json!(self.time(issue.updated)),
+            "resolutiondate" => issue.resolution_date.map_or(Value::Null, |t| json!(self.time(t))),
+            SPRINT_FIELD => self.sprint_field(issue),
+            STORY_POINTS_FIELD => json!(issue.story_points),
+            "comment" => self.embedded_comments(entry),
+            _ => self.embedded_worklogs(entry),
         }
     }
 
     /// An `IssueBean`; only `{ id }` (and `key` when asked) when no real field was selected.
-    pub(super) fn issue(&self, issue: &FakeIssue, selection: &FieldSelection) -> Value {
+    pub(in crate::jira) fn issue(&self, entry: &IssueEntry, selection: &FieldSelection) -> Value {
+        let issue = &entry.issue;
         if selection.id_or_key_only() {
             let mut value = json!({ "id": issue.id });
             if selection.include.iter().any(|f| f == "key") {
@@ -212,7 +234,7 @@ impl Renderer<'_> {
         let fields: Map<String, Value> = KNOWN_FIELDS
             .into_iter()
             .filter(|field| selection.wants(field))
-            .map(|field| (field.to_owned(), self.field(issue, field)))
+            .map(|field| (field.to_owned(), self.field(entry, field)))
             .collect();
         json!({
             "expand": ISSUE_EXPAND,
@@ -222,9 +244,4 @@ impl Renderer<'_> {
             "fields": fields,
         })
     }
-}
-
-/// Jira's timestamp format: `2026-02-10T02:00:00.000+0000`.
-fn jira_time(time: DateTime<Utc>) -> String {
-    time.format("%Y-%m-%dT%H:%M:%S%.3f+0000").to_string()
 }

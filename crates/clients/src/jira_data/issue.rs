@@ -1,0 +1,277 @@
+//! Issues from `search/jql`, with the fields the sync names, including the configurable sprint
+//! and story-point custom fields and the embedded (possibly truncated) comments and worklogs.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::time;
+use super::types::{CommentPage, DataUser, Sprint, WorklogPage};
+
+/// The standard fields a sync names in its searches; [`super::JiraData::sync_fields`] adds
+/// the sprint and story-point custom fields.
+pub const SYNC_FIELDS: [&str; 12] = [
+    "summary",
+    "status",
+    "priority",
+    "issuetype",
+    "assignee",
+    "reporter",
+    "created",
+    "updated",
+    "resolutiondate",
+    "project",
+    "comment",
+    "worklog",
+];
+
+/// The project an issue belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct IssueProject {
+    pub id: String,
+    pub key: String,
+    #[serde(default)]
+    pub name: String,
+}
+
+/// An issue with the fields its search named; those not named (or null) are `None`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct DataIssue {
+    pub id: String,
+    pub key: String,
+    pub project: Option<IssueProject>,
+    pub summary: Option<String>,
+    pub status: Option<String>,
+    /// `new`, `indeterminate` or `done`.
+    pub status_category: Option<String>,
+    pub priority: Option<String>,
+    pub issue_type: Option<String>,
+    pub assignee: Option<DataUser>,
+    pub reporter: Option<DataUser>,
+    pub created: Option<DateTime<Utc>>,
+    pub updated: Option<DateTime<Utc>>,
+    pub resolution_date: Option<DateTime<Utc>>,
+    pub sprints: Vec<Sprint>,
+    pub story_points: Option<f64>,
+    /// Embedded comments: search returns at most about 20, with the real `total`.
+    pub comments: Option<CommentPage>,
+    /// Embedded worklogs: at most 20, with the real `total`.
+    pub worklogs: Option<WorklogPage>,
+}
+
+impl DataIssue {
+    pub fn project_key(&self) -> Option<&str> {
+        self.project.as_ref().map(|p| p.key.as_str())
+    }
+
+    pub fn project_id(&self) -> Option<&str> {
+        self.project.as_ref().map(|p| p.id.as_str())
+    }
+
+    /// Whether the embedded comments are all of them; when not, page the issue's comments.
+    pub fn comments_complete(&self) -> bool {
+        self.comments.as_ref().is_some_and(|page| page.total <= page.comments.len() as u64)
+    }
+
+    /// Whether the embedded worklogs are all of them; when not, page the issue's worklogs.
+    pub fn worklogs_complete(&self) -> bool {
+        self.worklogs.as_ref().is_some_and(|page| page.total <= page.worklogs.len() as u64)
+    }
+}
+
+/// One page of a `search/jql`; the next page is asked for with `next_page_token`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SearchPage {
+    pub issues: Vec<DataIssue>,
+    pub next_page_token: Option<String>,
+    pub is_last: bool,
+}
+
+/// Where the custom fields are on this site.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct CustomFields<'a> {
+    pub(super) sprint: &'a str,
+    pub(super) story_points: &'a str,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct WireSearchPage {
+    #[serde(default)]
+    issues: Vec<WireIssue>,
+    #[serde(default)]
+    next_page_token: Option<String>,
+    #[serde(default)]
+    is_last: Option<bool>,
+}
+
+#[derive(Deserialize)]
+struct WireIssue {
+    id: String,
+    #[serde(default)]
+    key: String,
+    #[serde(default)]
+    fields: WireFields,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct WireFields {
+    summary: Option<String>,
+    status: Option<WireStatus>,
+    priority: Option<Named>,
+    issuetype: Option<Named>,
+    project: Option<IssueProject>,
+    assignee: Option<DataUser>,
+    reporter: Option<DataUser>,
+    #[serde(deserialize_with = "time::optional")]
+    created: Option<DateTime<Utc>>,
+    #[serde(deserialize_with = "time::optional")]
+    updated: Option<DateTime<Utc>>,
+    #[serde(deserialize_with = "time::optional")]
+    resolutiondate: Option<DateTime<Utc>>,
+    comment: Option<CommentPage>,
+    worklog: Option<WorklogPage>,
+    /// Custom fields, among others not named above.
+    #[serde(flatten)]
+    other: HashMap<String, Value>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct WireStatus {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    status_category: Option<WireCategory>,
+}
+
+#[derive(Deserialize)]
+struct WireCategory {
+    #[serde(default)]
+    key: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Named {
+    #[serde(default)]
+    name: String,
+}
+
+impl WireSearchPage {
+    pub(super) fn into_page(self, custom: CustomFields<'_>) -> SearchPage {
+        let next_page_token = self.next_page_token.filter(|token| !token.is_empty());
+        SearchPage {
+            is_last: self.is_last.unwrap_or(next_page_token.is_none()) || next_page_token.is_none(),
+            issues: self.issues.into_iter().map(|issue| issue.into_issue(custom)).collect(),
+            next_page_token,
+        }
+    }
+}
+
+impl WireIssue {
+    fn into_issue(self, custom: CustomFields<'_>) -> DataIssue {
+        let mut fields = self.fields;
+        let status_category =
+            fields.status.as_mut().and_then(|s| s.status_category.take()).and_then(|c| c.key);
+        DataIssue {
+            sprints: sprints(fields.other.remove(custom.sprint)),
+            story_points: story_points(fields.other.remove(custom.story_points)),
+            id: self.id,
+            key: self.key,
+            project: fields.project,
+            summary: fields.summary,
+            status: fields.status.map(|s| s.name),
+            status_category,
+            priority: fields.priority.map(|p| p.name),
+            issue_type: fields.issuetype.map(|t| t.name),
+            assignee: fields.assignee,
+            reporter: fields.reporter,
+            created: fields.created,
+            updated: fields.updated,
+            resolution_date: fields.resolutiondate,
+            comments: fields.comment,
+            worklogs: fields.worklog,
+        }
+    }
+}
+
+/// The sprint field: an array of sprint objects. Entries in older formats (strings) are
+/// skipped rather than failing the page.
+fn sprints(value: Option<Value>) -> Vec<Sprint> {
+    let Some(Value::Array(entries)) = value else {
+        return Vec::new();
+    };
+    entries
+        .into_iter()
+        .filter_map(|entry| match serde_json::from_value(entry) {
+            Ok(sprint) => Some(sprint),
+            Err(error) => {
+                tracing::debug!(%error, "skipping an unreadable sprint field entry");
+                None
+            }
+        })
+        .collect()
+}
+
+/// A number, or a numeric string as some sites' fields hold.
+fn story_points(value: Option<Value>) -> Option<f64> {
+    match value? {
+        Value::Number(number) => number.as_f64(),
+        Value::String(text) => text.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    const CUSTOM: CustomFields<'static> =
+        CustomFields { sprint: "customfield_10020", story_points: "customfield_10016" };
+
+    #[test]
+    fn fields_map_with_offsets_custom_fields_and_embedded_pages() {
+        let page: WireSearchPage = serde_json::from_value(json!({
+            "issues": [{
+                "id": "10001", "key": "KAN-1", "expand": "x",
+                "fields": {
+                    "summary": "Fix it",
+                    "status": { "name": "In Progress", "statusCategory": { "key": "indeterminate" } },
+                    "priority": null,
+                    "issuetype": { "name": "Bug" },
+                    "project": { "id": "10000", "key": "KAN", "name": "Kanban" },
+                    "assignee": { "accountId": "acc-1", "displayName": "Ann" },
+                    "updated": "2026-02-10T09:00:00.000+0700",
+                    "resolutiondate": null,
+                    "customfield_10020": [
+                        { "id": 3, "name": "S1", "state": "active", "boardId": 7,
+                          "startDate": "2026-02-01T00:00:00.000Z" },
+                        "com.atlassian.greenhopper.service.sprint.Sprint@1[id=4]"
+                    ],
+                    "customfield_10016": 5.0,
+                    "customfield_99999": "ignored",
+                    "comment": { "comments": [], "total": 25, "maxResults": 0, "startAt": 0 },
+                }
+            }],
+            "isLast": true,
+        }))
+        .unwrap();
+        let page = page.into_page(CUSTOM);
+        let issue = &page.issues[0];
+        assert!(page.is_last && page.next_page_token.is_none());
+        assert_eq!(issue.project_key(), Some("KAN"));
+        assert_eq!(issue.status_category.as_deref(), Some("indeterminate"));
+        assert_eq!(issue.priority, None);
+        assert_eq!(issue.updated, time::parse("2026-02-10T02:00:00Z"));
+        assert_eq!(issue.sprints.len(), 1);
+        assert_eq!(issue.sprints[0].board_id, Some(7));
+        assert_eq!(issue.story_points, Some(5.0));
+        assert!(!issue.comments_complete());
+        assert!(!issue.worklogs_complete(), "worklogs were not asked for");
+    }
+}

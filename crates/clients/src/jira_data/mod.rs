@@ -1,0 +1,212 @@
+//! The Jira data integrator's client: everything a project sync reads from Jira Cloud, behind
+//! [`JiraData`] so the sync engine can be tested against fakes at the trait level too.
+//!
+//! - [`JiraDataClient`]: the real client. Every request goes through the shared runner in
+//!   [`crate::http`] with Atlassian's rate-limit rules ([`DataOptions`]): bounded
+//!   concurrency, a pause after `X-RateLimit-NearLimit`, `Retry-After`/`X-RateLimit-Reset`
+//!   honoured, three attempts with jittered back-off; it counts the requests it makes.
+//! - `classify`: [`JiraDataError`], every failure as an [`ErrorCode`] with advice.
+//! - `issue` and `types`: what the calls return ([`DataIssue`], [`DataComment`], …), read
+//!   tolerantly; `adf` flattens Atlassian Document Format ([`adf_to_text`]); `time` reads
+//!   Jira's timestamps; `jql` writes the sync's JQL ([`project_issues_jql`]).
+
+mod adf;
+mod classify;
+mod client;
+mod issue;
+mod jql;
+mod time;
+mod transport;
+mod types;
+
+use std::collections::HashSet;
+use std::fmt;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use clockwork_core::{AccountId, IssueId};
+
+use crate::http::HttpOptions;
+pub use adf::adf_to_text;
+pub use classify::{ErrorCode, JiraDataError};
+pub use client::JiraDataClient;
+pub use issue::{DataIssue, IssueProject, SYNC_FIELDS, SearchPage};
+pub use jql::project_issues_jql;
+pub use types::{
+    Board, ChangeFeed, ChangedWorklog, ChangedWorklogs, CommentPage, DataComment, DataUser,
+    DataWorklog, Project, Sprint, WorklogChanges, WorklogPage,
+};
+
+/// The sprint custom field on most Cloud sites.
+pub const DEFAULT_SPRINT_FIELD: &str = "customfield_10020";
+/// The story-point estimate custom field on most Cloud sites.
+pub const DEFAULT_STORY_POINTS_FIELD: &str = "customfield_10016";
+/// Comments a page of an issue's comments holds at most.
+pub const COMMENT_PAGE: u32 = 100;
+/// Worklogs a page of an issue's worklogs holds at most.
+pub const WORKLOG_PAGE: u32 = 5000;
+/// Ids per `POST /worklog/list`.
+pub const WORKLOG_LIST_CHUNK: usize = 1000;
+
+/// How the data client talks to Jira.
+#[derive(Debug, Clone)]
+pub struct DataOptions {
+    /// Timeouts, attempts (three) and back-off.
+    pub http: HttpOptions,
+    /// Requests in flight at once, across every call of the client.
+    pub max_concurrency: usize,
+    /// The pause before the next request after an answer carrying `X-RateLimit-NearLimit`.
+    pub near_limit_pause: Duration,
+    /// The custom field holding an issue's sprints.
+    pub sprint_field: String,
+    /// The custom field holding an issue's story points.
+    pub story_points_field: String,
+}
+
+impl Default for DataOptions {
+    fn default() -> Self {
+        Self {
+            // Searches with comments and worklogs embedded can take a while; throttled
+            // answers may ask for longer waits than interactive routes accept.
+            http: HttpOptions {
+                timeout: Duration::from_secs(30),
+                max_retry_wait: Duration::from_secs(30),
+                ..HttpOptions::default()
+            },
+            max_concurrency: 4,
+            near_limit_pause: Duration::from_millis(500),
+            sprint_field: DEFAULT_SPRINT_FIELD.to_owned(),
+            story_points_field: DEFAULT_STORY_POINTS_FIELD.to_owned(),
+        }
+    }
+}
+
+/// The Jira reads of a project sync.
+#[async_trait]
+pub trait JiraData: Send + Sync + fmt::Debug {
+    /// The account the credentials act as (its `time_zone` is the zone JQL dates are read in).
+    async fn myself(&self) -> Result<DataUser, JiraDataError>;
+
+    /// Every project the account can see (all pages of `/project/search`).
+    async fn projects(&self) -> Result<Vec<Project>, JiraDataError>;
+
+    /// One page of `POST /search/jql` with the named `fields`.
+    async fn search(
+        &self,
+        jql: &str,
+        fields: &[&str],
+        max_results: u32,
+        next_page_token: Option<&str>,
+    ) -> Result<SearchPage, JiraDataError>;
+
+    /// Jira's estimate of how many issues `jql` matches.
+    async fn approximate_count(&self, jql: &str) -> Result<u64, JiraDataError>;
+
+    /// One page of an issue's comments, oldest first.
+    async fn issue_comments(
+        &self,
+        issue_id: &IssueId,
+        start_at: u64,
+        max_results: u32,
+    ) -> Result<CommentPage, JiraDataError>;
+
+    /// One page of an issue's worklogs, oldest first.
+    async fn issue_worklogs(
+        &self,
+        issue_id: &IssueId,
+        start_at: u64,
+        max_results: u32,
+    ) -> Result<WorklogPage, JiraDataError>;
+
+    /// One page of worklogs changed at or after `since_ms`.
+    async fn worklogs_updated(&self, since_ms: i64) -> Result<ChangedWorklogs, JiraDataError>;
+
+    /// One page of worklogs deleted at or after `since_ms`.
+    async fn worklogs_deleted(&self, since_ms: i64) -> Result<ChangedWorklogs, JiraDataError>;
+
+    /// Worklogs by id, [`WORKLOG_LIST_CHUNK`] a request; unknown ids are absent.
+    async fn worklogs_by_id(&self, ids: &[u64]) -> Result<Vec<DataWorklog>, JiraDataError>;
+
+    /// Every board of a project.
+    async fn boards(&self, project_key: &str) -> Result<Vec<Board>, JiraDataError>;
+
+    /// Every sprint of a board (future, active and closed); empty for a board without sprints.
+    async fn sprints(&self, board_id: u64) -> Result<Vec<Sprint>, JiraDataError>;
+
+    /// Everyone who may be assigned issues of a project.
+    async fn assignable_users(&self, project_key: &str) -> Result<Vec<DataUser>, JiraDataError>;
+
+    /// Users by account id, in chunks; unknown ids are absent.
+    async fn users(&self, account_ids: &[AccountId]) -> Result<Vec<DataUser>, JiraDataError>;
+
+    /// The fields a sync names: [`SYNC_FIELDS`] and the sprint and story-point fields.
+    fn sync_fields(&self) -> Vec<&str> {
+        let mut fields = SYNC_FIELDS.to_vec();
+        fields.extend([DEFAULT_SPRINT_FIELD, DEFAULT_STORY_POINTS_FIELD]);
+        fields
+    }
+
+    /// Every comment of an issue, page after page.
+    async fn all_issue_comments(
+        &self,
+        issue_id: &IssueId,
+    ) -> Result<Vec<DataComment>, JiraDataError> {
+        let mut comments = Vec::new();
+        loop {
+            let page = self.issue_comments(issue_id, comments.len() as u64, COMMENT_PAGE).await?;
+            let last = page.is_last();
+            comments.extend(page.comments);
+            if last {
+                return Ok(comments);
+            }
+        }
+    }
+
+    /// Every worklog of an issue, page after page.
+    async fn all_issue_worklogs(
+        &self,
+        issue_id: &IssueId,
+    ) -> Result<Vec<DataWorklog>, JiraDataError> {
+        let mut worklogs = Vec::new();
+        loop {
+            let page = self.issue_worklogs(issue_id, worklogs.len() as u64, WORKLOG_PAGE).await?;
+            let last = page.is_last();
+            worklogs.extend(page.worklogs);
+            if last {
+                return Ok(worklogs);
+            }
+        }
+    }
+
+    /// Every change of a feed since `since_ms`, each worklog once, following `until` from
+    /// page to page; `next_since` is the last page's `until`, never the clock.
+    async fn worklog_changes(
+        &self,
+        feed: ChangeFeed,
+        since_ms: i64,
+    ) -> Result<WorklogChanges, JiraDataError> {
+        let mut since = since_ms;
+        let mut seen = HashSet::new();
+        let mut values = Vec::new();
+        loop {
+            let page = match feed {
+                ChangeFeed::Updated => self.worklogs_updated(since).await?,
+                ChangeFeed::Deleted => self.worklogs_deleted(since).await?,
+            };
+            values.extend(page.values.iter().filter(|v| seen.insert(v.worklog_id)).copied());
+            match page.next_since(since) {
+                Some(next) => {
+                    if page.values.iter().all(|v| v.updated_time <= since) {
+                        tracing::warn!(
+                            since,
+                            ?feed,
+                            "a full page of worklog changes shares one millisecond; moving past it"
+                        );
+                    }
+                    since = next;
+                }
+                None => return Ok(WorklogChanges { values, next_since: page.cursor(since) }),
+            }
+        }
+    }
+}

@@ -1,0 +1,111 @@
+//! JSON shapes after Atlassian's OpenAPI documents: `User`, `Project` (here), `IssueBean` and its
+//! fields ([`issue`]), `Comment`, `Worklog`, and the Agile API's boards and sprints
+//! ([`activity`]). Times are written in the searching account's zone, as Jira does
+//! (`2026-02-10T09:00:00.000+0700`).
+
+mod activity;
+mod issue;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use chrono_tz::Tz;
+use serde_json::{Value, json};
+
+use super::{FakeProject, FakeUser, JiraData};
+pub(super) use issue::FieldSelection;
+
+/// Renders values with links relative to the fake's base URL.
+#[derive(Debug)]
+pub(super) struct Renderer<'a> {
+    base: &'a str,
+    data: &'a JiraData,
+    zone: Tz,
+}
+
+impl<'a> Renderer<'a> {
+    pub(super) fn new(base: &'a str, data: &'a JiraData) -> Self {
+        Self { base, data, zone: data.searcher_zone() }
+    }
+
+    /// A `User`, as the user endpoints answer it.
+    pub(super) fn user(&self, user: &FakeUser) -> Value {
+        let mut value = self.user_details(user);
+        value["locale"] = json!("en_US");
+        value
+    }
+
+    /// `UserDetails`, as issues, comments and worklogs name people (no `locale`).
+    fn user_details(&self, user: &FakeUser) -> Value {
+        let mut value = json!({
+            "self": format!("{}/rest/api/3/user?accountId={}", self.base, user.account_id),
+            "accountId": user.account_id,
+            "accountType": "atlassian",
+            "avatarUrls": self.avatar_urls(&format!("/avatars/user/{}.png", user.account_id)),
+            "displayName": user.display_name,
+            "active": user.active,
+            "timeZone": user.time_zone,
+        });
+        if let Some(email) = &user.email {
+            value["emailAddress"] = json!(email);
+        }
+        value
+    }
+
+    /// A person by account id, or what Jira shows for an account it no longer knows.
+    fn user_by_id(&self, account_id: &str) -> Value {
+        match self.data.user(account_id) {
+            Some(user) => self.user_details(user),
+            None => json!({
+                "self": format!("{}/rest/api/3/user?accountId={account_id}", self.base),
+                "accountId": account_id,
+                "accountType": "unknown",
+                "avatarUrls": self.avatar_urls("/avatars/user/unknown.png"),
+                "displayName": "Former user",
+                "active": false,
+            }),
+        }
+    }
+
+    fn avatar_urls(&self, path: &str) -> Value {
+        let url = |size: u32| format!("{}{path}?s={size}", self.base);
+        json!({ "16x16": url(16), "24x24": url(24), "32x32": url(32), "48x48": url(48) })
+    }
+
+    pub(super) fn project(&self, project: &FakeProject) -> Value {
+        json!({
+            "self": format!("{}/rest/api/3/project/{}", self.base, project.id),
+            "id": project.id,
+            "key": project.key,
+            "name": project.name,
+            "projectTypeKey": "software",
+            "simplified": false,
+            "style": "classic",
+            "isPrivate": false,
+            "avatarUrls": self.avatar_urls(&format!("/avatars/project/{}.png", project.id)),
+        })
+    }
+
+    /// Jira's timestamp format, in the searching account's zone.
+    fn time(&self, time: DateTime<Utc>) -> String {
+        time.with_timezone(&self.zone).format("%Y-%m-%dT%H:%M:%S%.3f%z").to_string()
+    }
+
+    /// The Agile API's format (ISO 8601 in UTC).
+    fn agile_time(time: DateTime<Utc>) -> String {
+        time.to_rfc3339_opts(SecondsFormat::Millis, true)
+    }
+}
+
+/// Atlassian Document Format: one paragraph per line of `text`.
+fn adf(text: &str) -> Value {
+    let paragraphs: Vec<Value> = text
+        .lines()
+        .map(|line| {
+            if line.is_empty() {
+                json!({ "type": "paragraph", "content": [] })
+            } else {
+                json!({ "type": "paragraph", "content": [{ "type": "text", "text": line }] })
+            }
+        })
+        .collect();
+    json!({ "type": "doc", "version": 1, "content": paragraphs })
+}
