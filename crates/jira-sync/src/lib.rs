@@ -1,0 +1,13 @@
+//! The Jira project sync: a normalized, never silently wrong copy of a tracked project's
+//! issues, comments, worklogs, sprints and users.
+//!
+//! Shaped like a sink: [`normalize`] is pure (Jira's shapes to the store's rows, tracked-user
+//! filtering, cursor arithmetic); [`engine`] is the I/O part that pages Jira and commits each
+//! batch of up to 100 issues, with its children and the cursor, in one transaction; [`users`]
+//! matches Jira users to team members.
+
+pub mod engine;
+pub mod normalize;
+pub mod users;
+
+pub use engine::{NoProgress, Progress, SyncEngine, SyncError, SyncOptions, SyncSummary};

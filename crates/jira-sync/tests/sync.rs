@@ -1,0 +1,233 @@
+//! The sync's rules, each on both databases (a temporary SQLite file; Postgres for real in a
+//! schema of the test's own), against the test kit's fake Jira.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clockwork_clients::HttpOptions;
+use clockwork_clients::jira_data::{DataOptions, JiraDataClient};
+use clockwork_core::config::JiraConfig;
+use clockwork_jira_sync::{NoProgress, SyncEngine, SyncError, SyncOptions};
+use clockwork_store::{Store, StoreConfig, SyncEntity};
+use clockwork_testkit::faults::Fault;
+use clockwork_testkit::jira::FakeJira;
+use secrecy::SecretString;
+use sqlx::{Connection, Executor, PgConnection};
+
+const POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
+const SEARCH: &str = "POST /rest/api/3/search/jql";
+
+/// Runs a rule as `name::sqlite` and `name::postgres`.
+macro_rules! on_both_databases {
+    ($(async fn $name:ident($site:ident) $body:block)+) => {$(
+        mod $name {
+            use super::*;
+
+            async fn rule($site: Site) $body
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                Site::run(false, rule).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                Site::run(true, rule).await;
+            }
+        }
+    )+};
+}
+
+struct Site {
+    jira: FakeJira,
+    client: Arc<JiraDataClient>,
+    engine: SyncEngine,
+    store: Store,
+}
+
+impl Site {
+    async fn run<F, Fut>(postgres: bool, rule: F)
+    where
+        F: FnOnce(Site) -> Fut,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        let folder = tempfile::tempdir().expect("temp dir");
+        let schema = postgres.then(|| format!("sync_test_{}", uuid::Uuid::new_v4().simple()));
+        let url = match &schema {
+            Some(schema) => {
+                admin(&format!("CREATE SCHEMA {schema}")).await;
+                format!("{POSTGRES_URL}?options=-c%20search_path%3D{schema}")
+            }
+            None => format!("sqlite://{}", folder.path().join("sync.db").display()),
+        };
+        let jira = FakeJira::start("bot@acme.example", "token").await;
+        let config = JiraConfig {
+            base_url: jira.base_url().parse().expect("URL"),
+            email: "bot@acme.example".into(),
+            api_token: SecretString::from("token"),
+        };
+        let http =
+            HttpOptions { base_backoff: Duration::from_millis(5), ..DataOptions::default().http };
+        let client =
+            Arc::new(JiraDataClient::new(&config, DataOptions { http, ..DataOptions::default() }));
+        let store =
+            Store::connect(&StoreConfig::new(&url).expect("config")).await.expect("connect");
+        store.migrate().await.expect("migrate");
+        let engine = SyncEngine::new(client.clone(), store.clone(), SyncOptions::default());
+        let outcome = tokio::spawn(rule(Site { jira, client, engine, store })).await;
+        if let Some(schema) = schema {
+            admin(&format!("DROP SCHEMA {schema} CASCADE")).await;
+        }
+        drop(folder);
+        if let Err(error) = outcome {
+            std::panic::resume_unwind(error.into_panic());
+        }
+    }
+
+    async fn sync(&self, full: bool) -> Result<clockwork_jira_sync::SyncSummary, SyncError> {
+        self.engine.sync_project("KAN", full, &NoProgress).await
+    }
+}
+
+async fn admin(sql: &str) {
+    let mut conn = PgConnection::connect(POSTGRES_URL)
+        .await
+        .unwrap_or_else(|error| panic!("Postgres must answer on {POSTGRES_URL}: {error}"));
+    conn.execute(sql).await.expect(sql);
+}
+
+on_both_databases! {
+    async fn a_full_sync_copies_issues_comments_worklogs_and_sprints(site) {
+        let seeded = site.jira.seed_project("KAN", 250, 5, 3);
+        let before = site.client.requests();
+        let summary = site.sync(false).await.expect("sync");
+        let counts = site.store.counts().await.expect("counts");
+        assert_eq!((counts.issues, counts.comments, counts.worklogs), (250, 1250, 750), "{summary:?}");
+        assert_eq!(summary.issues, 250);
+        assert_eq!(counts.sprints, seeded.sprint_ids.len() as i64);
+        assert!(counts.jira_users >= 1);
+        let requests = site.client.requests() - before;
+        assert!(requests <= 3 + 2 + 10 + 1 + 1, "search pages, boards and sprints, users, sweep: {requests}");
+    }
+
+    async fn truncated_comments_are_read_to_the_end(site) {
+        site.jira.seed_project("KAN", 3, 25, 2);
+        site.sync(true).await.expect("sync");
+        assert_eq!(site.store.counts().await.expect("counts").comments, 75);
+        assert_eq!(site.jira.requests("GET /rest/api/3/issue/{issueIdOrKey}/comment"), 3);
+    }
+
+    async fn an_incremental_run_with_nothing_changed_makes_at_most_three_requests(site) {
+        site.jira.seed_project("KAN", 120, 2, 2);
+        site.sync(true).await.expect("full");
+        let before = site.client.requests();
+        let summary = site.sync(false).await.expect("incremental");
+        assert!(site.client.requests() - before <= 3, "{} requests", site.client.requests() - before);
+        assert_eq!(summary.deleted, 0);
+    }
+
+    async fn an_update_is_found_by_epoch_ms_whatever_the_searchers_timezone(site) {
+        let seeded = site.jira.seed_project("KAN", 10, 1, 1);
+        site.jira.update_user(clockwork_testkit::jira::API_USER_ACCOUNT_ID, |u| {
+            u.time_zone = "America/Los_Angeles".into();
+        });
+        site.sync(true).await.expect("full");
+        let id = seeded.issue_ids.start.to_string();
+        site.jira.update_issue(&id, |issue| issue.summary = "Renamed after the cursor".into());
+        site.sync(false).await.expect("incremental");
+        let stored = site.store.issue(&id).await.expect("read").expect("issue");
+        assert_eq!(stored.value.summary, "Renamed after the cursor");
+    }
+
+    async fn an_issue_missing_from_an_eventually_consistent_search_is_read_next_run(site) {
+        let seeded = site.jira.seed_project("KAN", 5, 1, 1);
+        site.sync(true).await.expect("full");
+        let id = seeded.issue_ids.start.to_string();
+        site.jira.update_issue(&id, |issue| issue.summary = "Late".into());
+        site.jira.hide_from_next_search(&id);
+        site.sync(false).await.expect("first incremental");
+        assert_ne!(site.store.issue(&id).await.expect("read").expect("issue").value.summary, "Late");
+        site.sync(false).await.expect("second incremental");
+        assert_eq!(site.store.issue(&id).await.expect("read").expect("issue").value.summary, "Late");
+    }
+
+    async fn deleted_issues_comments_and_worklogs_are_marked_deleted(site) {
+        let seeded = site.jira.seed_project("KAN", 6, 2, 0);
+        site.sync(true).await.expect("full");
+        let gone = seeded.issue_ids.start.to_string();
+        assert!(site.jira.remove_issue(&gone));
+        let kept = (seeded.issue_ids.start + 1).to_string();
+        let comment = site.store.comments_of(&kept).await.expect("comments")[0].value.id.clone();
+        assert!(site.jira.delete_comment(&comment));
+        site.jira.update_issue(&kept, |issue| issue.summary = "touched".into());
+        let summary = site.sync(true).await.expect("full again");
+        assert!(summary.deleted >= 1);
+        assert!(site.store.issue(&gone).await.expect("read").expect("kept as deleted").is_deleted());
+        let comments = site.store.comments_of(&kept).await.expect("comments");
+        assert!(comments.iter().any(|c| c.value.id == comment && c.is_deleted()));
+    }
+
+    async fn worklog_changes_arrive_through_the_worklog_stream(site) {
+        let seeded = site.jira.seed_project("KAN", 4, 0, 1);
+        site.jira.set_worklog_feed_lag(Duration::ZERO);
+        site.sync(true).await.expect("full");
+        let issue = seeded.issue_ids.start.to_string();
+        let started = chrono::Utc::now() - chrono::Duration::hours(2);
+        let added = site
+            .jira
+            .add_worklog(&issue, clockwork_testkit::jira::FakeJiraWorklog::new(&seeded.account_ids[0], started, 900))
+            .expect("worklog");
+        let existing = site.store.worklogs_of(&issue).await.expect("worklogs")[0].value.id.clone();
+        assert!(site.jira.delete_worklog(&existing));
+        site.sync(false).await.expect("incremental");
+        let worklogs = site.store.worklogs_of(&issue).await.expect("worklogs");
+        assert!(worklogs.iter().any(|w| w.value.id == added && !w.is_deleted()), "{worklogs:?}");
+        assert!(worklogs.iter().any(|w| w.value.id == existing && w.is_deleted()), "{worklogs:?}");
+        let cursor = site.store.sync_state("KAN", SyncEntity::Worklogs).await.expect("state").and_then(|s| s.cursor_ms);
+        assert!(cursor.is_some_and(|c| c <= chrono::Utc::now().timestamp_millis()));
+    }
+
+    async fn a_4xx_stops_the_sync_and_the_cursor_stays_at_the_last_committed_batch(site) {
+        site.jira.seed_project("KAN", 250, 1, 1);
+        site.jira.inject(SEARCH, Fault::Delay(Duration::ZERO), 1);
+        site.jira.inject(SEARCH, Fault::Status(403), 1);
+        let error = site.sync(true).await.expect_err("a 403 is never swallowed");
+        assert_eq!(error.code(), "PERMISSION_DENIED");
+        assert_eq!(site.store.counts().await.expect("counts").issues, 100, "the first batch only");
+        let logs = site.store.sync_logs("KAN", 10).await.expect("logs");
+        assert!(logs.iter().any(|log| log.details.as_ref().is_some_and(|d| d["code"] == "PERMISSION_DENIED")));
+        site.sync(false).await.expect("resumes");
+        assert_eq!(site.store.counts().await.expect("counts").issues, 250);
+    }
+
+    async fn a_sync_killed_at_any_batch_resumes_to_the_same_rows(site) {
+        site.jira.seed_project("KAN", 450, 2, 2);
+        // Fail after a varying number of batches, then resume until done.
+        for failed_page in [3, 1, 2] {
+            site.jira.inject(SEARCH, Fault::Delay(Duration::ZERO), failed_page - 1);
+            site.jira.inject(SEARCH, Fault::Status(503), 3);
+            let _interrupted = site.sync(false).await;
+        }
+        site.sync(false).await.expect("completes");
+        let counts = site.store.counts().await.expect("counts");
+        assert_eq!((counts.issues, counts.comments, counts.worklogs), (450, 900, 900));
+        assert_eq!(counts.issues_deleted + counts.comments_deleted + counts.worklogs_deleted, 0);
+    }
+
+    async fn one_run_per_project_at_a_time(site) {
+        site.jira.seed_project("KAN", 1, 0, 0);
+        assert!(site.store.try_lease("KAN", "someone-else", Duration::from_secs(60)).await.expect("lease"));
+        assert!(matches!(site.sync(false).await, Err(SyncError::Busy(_))));
+    }
+
+    async fn tracked_users_limit_what_is_ingested(site) {
+        let seeded = site.jira.seed_project("KAN", 40, 2, 2);
+        let one = seeded.account_ids[0].clone();
+        site.store.track_project("KAN", "10000", "Kanban").await.expect("track");
+        site.store.add_tracked_user("KAN", &one).await.expect("tracked user");
+        site.sync(true).await.expect("sync");
+        let counts = site.store.counts().await.expect("counts");
+        assert!(counts.issues > 0 && counts.issues < 40, "{counts:?}");
+    }
+}

@@ -1,0 +1,166 @@
+//! The rows the store keeps, as plain data. Timestamps are epoch milliseconds.
+
+use sqlx::{ColumnIndex, Decode, FromRow, Row, Type};
+
+/// A Jira issue, as the sync engine normalized it.
+#[derive(Debug, Clone, PartialEq, FromRow)]
+pub struct Issue {
+    /// Jira's numeric id, kept as text (it never changes, even when the key does).
+    pub id: String,
+    #[sqlx(rename = "issue_key")]
+    pub key: String,
+    pub project_key: String,
+    pub summary: String,
+    pub status: String,
+    /// `new`, `indeterminate` or `done` in Jira's terms.
+    pub status_category: Option<String>,
+    pub priority: Option<String>,
+    pub issue_type: Option<String>,
+    pub assignee_account_id: Option<String>,
+    pub reporter_account_id: Option<String>,
+    pub created_ms: i64,
+    pub updated_ms: i64,
+    pub resolved_ms: Option<i64>,
+    pub story_points: Option<f64>,
+    /// The sprints the issue is in (the `issue_sprints` rows), ascending when read back.
+    #[sqlx(skip)]
+    pub sprint_ids: Vec<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct Comment {
+    pub id: String,
+    pub issue_id: String,
+    pub author_account_id: Option<String>,
+    /// Plain text (the engine flattens Jira's document format).
+    pub body: String,
+    pub created_ms: i64,
+    pub updated_ms: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct Worklog {
+    pub id: String,
+    pub issue_id: String,
+    pub author_account_id: Option<String>,
+    pub started_ms: i64,
+    pub time_spent_seconds: i64,
+    pub comment: Option<String>,
+    pub created_ms: i64,
+    pub updated_ms: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct Sprint {
+    pub id: i64,
+    pub board_id: Option<i64>,
+    pub name: String,
+    /// `future`, `active` or `closed`.
+    pub state: String,
+    pub goal: Option<String>,
+    pub start_ms: Option<i64>,
+    pub end_ms: Option<i64>,
+    pub complete_ms: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct JiraUser {
+    pub account_id: String,
+    pub display_name: String,
+    /// Often hidden by the user's privacy settings; a hidden email never erases a known one.
+    pub email: Option<String>,
+    pub avatar_url: Option<String>,
+    pub active: bool,
+}
+
+/// A person of the team, matched to a Jira account when one is known.
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct TeamMember {
+    pub id: String,
+    pub display_name: String,
+    pub email: Option<String>,
+    pub jira_account_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct TrackedProject {
+    #[sqlx(rename = "project_key")]
+    pub key: String,
+    #[sqlx(rename = "project_id")]
+    pub id: String,
+    pub name: String,
+    pub created_ms: i64,
+}
+
+/// A stored row and its soft-delete mark.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stored<T> {
+    pub value: T,
+    /// When the sync saw the row gone from Jira; `None` while it is live.
+    pub deleted_at_ms: Option<i64>,
+}
+
+impl<T> Stored<T> {
+    pub fn is_deleted(&self) -> bool {
+        self.deleted_at_ms.is_some()
+    }
+}
+
+impl<'r, R, T> FromRow<'r, R> for Stored<T>
+where
+    R: Row,
+    T: FromRow<'r, R>,
+    &'r str: ColumnIndex<R>,
+    Option<i64>: Decode<'r, R::Database> + Type<R::Database>,
+{
+    fn from_row(row: &'r R) -> Result<Self, sqlx::Error> {
+        Ok(Self { value: T::from_row(row)?, deleted_at_ms: row.try_get("deleted_at")? })
+    }
+}
+
+/// One unit of the issue sync: it commits whole or not at all.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IssueBatch {
+    pub project_key: String,
+    pub issues: Vec<IssueRecord>,
+    /// Sprints named by the issues' sprint field, upserted with them.
+    pub sprints: Vec<Sprint>,
+    /// Users seen in the batch (assignees, reporters, authors).
+    pub users: Vec<JiraUser>,
+    /// The `issues` cursor once this batch is stored: the largest `updated_ms` it covers.
+    pub cursor_ms: i64,
+}
+
+/// An issue with the children read alongside it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IssueRecord {
+    pub issue: Issue,
+    pub comments: Vec<Comment>,
+    /// True when `comments` is every comment the issue has (not a truncated page): stored
+    /// comments missing from it are then soft-deleted.
+    pub comments_complete: bool,
+    pub worklogs: Vec<Worklog>,
+    /// Like `comments_complete`, for worklogs.
+    pub worklogs_complete: bool,
+}
+
+/// Rows per table; for the soft-deleting tables, how many of them are marked deleted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, FromRow)]
+pub struct TableCounts {
+    pub jira_users: i64,
+    pub team_members: i64,
+    pub tracked_projects: i64,
+    pub project_tracked_users: i64,
+    pub issues: i64,
+    pub issues_deleted: i64,
+    pub comments: i64,
+    pub comments_deleted: i64,
+    pub worklogs: i64,
+    pub worklogs_deleted: i64,
+    pub sprints: i64,
+    pub issue_sprints: i64,
+    pub sync_jobs: i64,
+    pub sync_states: i64,
+    pub sync_logs: i64,
+    pub sync_leases: i64,
+}

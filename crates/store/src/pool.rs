@@ -1,0 +1,381 @@
+//! The two backends behind one face.
+//!
+//! Every statement is written once, in SQL both databases accept, with `$n` placeholders (the
+//! SQLite driver maps `$n` to the n-th argument too). A [`Statement`] collects its arguments as
+//! backend-neutral [`Value`]s; [`Pool`] and [`Tx`] bind them for whichever driver they hold, so
+//! only this module knows there are two.
+
+use std::borrow::Cow;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::pool::PoolConnection;
+use sqlx::postgres::{PgArguments, PgConnectOptions, PgConnection, PgPoolOptions, PgRow};
+use sqlx::sqlite::{
+    SqliteArguments, SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePoolOptions,
+    SqliteRow, SqliteSynchronous,
+};
+use sqlx::{Arguments, FromRow, PgPool, Postgres, Sqlite, SqlitePool, Transaction};
+
+use crate::config::{Backend, StoreConfig, userinfo};
+use crate::error::{Result, StoreError};
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
+
+/// How long a SQLite writer waits for another to finish before answering `Busy`.
+const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a caller waits for a free pooled connection.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
+/// SQLite writes one at a time; a few connections still let readers run beside a writer (WAL).
+const SQLITE_CONNECTIONS: u32 = 4;
+
+/// An argument of a statement, borrowed from the caller's data.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Value<'a> {
+    Text(Option<&'a str>),
+    Int(Option<i64>),
+    Real(Option<f64>),
+    Bool(bool),
+}
+
+impl<'a> From<&'a str> for Value<'a> {
+    fn from(value: &'a str) -> Self {
+        Self::Text(Some(value))
+    }
+}
+
+impl<'a> From<&'a String> for Value<'a> {
+    fn from(value: &'a String) -> Self {
+        Self::Text(Some(value))
+    }
+}
+
+impl<'a> From<Option<&'a str>> for Value<'a> {
+    fn from(value: Option<&'a str>) -> Self {
+        Self::Text(value)
+    }
+}
+
+impl<'a> From<&'a Option<String>> for Value<'a> {
+    fn from(value: &'a Option<String>) -> Self {
+        Self::Text(value.as_deref())
+    }
+}
+
+impl From<i64> for Value<'_> {
+    fn from(value: i64) -> Self {
+        Self::Int(Some(value))
+    }
+}
+
+impl From<Option<i64>> for Value<'_> {
+    fn from(value: Option<i64>) -> Self {
+        Self::Int(value)
+    }
+}
+
+impl From<Option<f64>> for Value<'_> {
+    fn from(value: Option<f64>) -> Self {
+        Self::Real(value)
+    }
+}
+
+impl From<bool> for Value<'_> {
+    fn from(value: bool) -> Self {
+        Self::Bool(value)
+    }
+}
+
+/// One SQL text and its arguments, in placeholder order.
+#[derive(Debug)]
+pub(crate) struct Statement<'a> {
+    sql: Cow<'static, str>,
+    values: Vec<Value<'a>>,
+}
+
+impl<'a> Statement<'a> {
+    pub(crate) fn new(sql: impl Into<Cow<'static, str>>) -> Self {
+        Self { sql: sql.into(), values: Vec::new() }
+    }
+
+    pub(crate) fn bind(mut self, value: impl Into<Value<'a>>) -> Self {
+        self.push(value);
+        self
+    }
+
+    pub(crate) fn push(&mut self, value: impl Into<Value<'a>>) {
+        self.values.push(value.into());
+    }
+
+    fn sqlite_args(&self) -> Result<SqliteArguments<'a>> {
+        let mut args = SqliteArguments::default();
+        for value in &self.values {
+            let added = match *value {
+                Value::Text(text) => Arguments::add(&mut args, text),
+                Value::Int(int) => Arguments::add(&mut args, int),
+                Value::Real(real) => Arguments::add(&mut args, real),
+                Value::Bool(flag) => Arguments::add(&mut args, flag),
+            };
+            added.map_err(|error| StoreError::Invalid(error.to_string()))?;
+        }
+        Ok(args)
+    }
+
+    fn pg_args(&self) -> Result<PgArguments> {
+        let mut args = PgArguments::default();
+        for value in &self.values {
+            let added = match *value {
+                Value::Text(text) => Arguments::add(&mut args, text),
+                Value::Int(int) => Arguments::add(&mut args, int),
+                Value::Real(real) => Arguments::add(&mut args, real),
+                Value::Bool(flag) => Arguments::add(&mut args, flag),
+            };
+            added.map_err(|error| StoreError::Invalid(error.to_string()))?;
+        }
+        Ok(args)
+    }
+}
+
+/// A row type both drivers can decode.
+pub(crate) trait Record:
+    for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
+{
+}
+
+impl<T> Record for T where
+    T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
+{
+}
+
+/// A connection of either backend, borrowed for one statement.
+enum Conn<'c> {
+    Sqlite(&'c mut SqliteConnection),
+    Postgres(&'c mut PgConnection),
+}
+
+impl Conn<'_> {
+    async fn execute(self, statement: Statement<'_>) -> Result<u64> {
+        let sql = statement.sql.as_ref();
+        Ok(match self {
+            Self::Sqlite(conn) => {
+                sqlx::query_with(sql, statement.sqlite_args()?).execute(conn).await?.rows_affected()
+            }
+            Self::Postgres(conn) => {
+                sqlx::query_with(sql, statement.pg_args()?).execute(conn).await?.rows_affected()
+            }
+        })
+    }
+
+    async fn fetch_all<T: Record>(self, statement: Statement<'_>) -> Result<Vec<T>> {
+        let sql = statement.sql.as_ref();
+        Ok(match self {
+            Self::Sqlite(conn) => {
+                sqlx::query_as_with(sql, statement.sqlite_args()?).fetch_all(conn).await?
+            }
+            Self::Postgres(conn) => {
+                sqlx::query_as_with(sql, statement.pg_args()?).fetch_all(conn).await?
+            }
+        })
+    }
+
+    async fn fetch_optional<T: Record>(self, statement: Statement<'_>) -> Result<Option<T>> {
+        let sql = statement.sql.as_ref();
+        Ok(match self {
+            Self::Sqlite(conn) => {
+                sqlx::query_as_with(sql, statement.sqlite_args()?).fetch_optional(conn).await?
+            }
+            Self::Postgres(conn) => {
+                sqlx::query_as_with(sql, statement.pg_args()?).fetch_optional(conn).await?
+            }
+        })
+    }
+}
+
+/// A pool of either backend; cheap to clone.
+#[derive(Debug, Clone)]
+pub(crate) enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+impl Pool {
+    pub(crate) async fn connect(config: &StoreConfig) -> Result<Self> {
+        let redactor = config.redactor();
+        let connecting = |error| StoreError::connecting(error, &redactor);
+        match config.backend() {
+            Backend::Sqlite => {
+                reject_sqlite_credentials(config)?;
+                let options = SqliteConnectOptions::from_str(config.expose_url())
+                    .map_err(connecting)?
+                    .create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .foreign_keys(true)
+                    .busy_timeout(SQLITE_BUSY_TIMEOUT);
+                if let Some(folder) = options.get_filename().parent()
+                    && !folder.as_os_str().is_empty()
+                {
+                    std::fs::create_dir_all(folder).map_err(|error| {
+                        StoreError::Unavailable(redactor.scrub(&format!(
+                            "cannot create the folder {}: {error}",
+                            folder.display()
+                        )))
+                    })?;
+                }
+                let pool = SqlitePoolOptions::new()
+                    .max_connections(SQLITE_CONNECTIONS)
+                    .acquire_timeout(ACQUIRE_TIMEOUT)
+                    .connect_with(options)
+                    .await
+                    .map_err(connecting)?;
+                Ok(Self::Sqlite(pool))
+            }
+            Backend::Postgres => {
+                let options =
+                    PgConnectOptions::from_str(config.expose_url()).map_err(connecting)?;
+                let pool = PgPoolOptions::new()
+                    .max_connections(postgres_connections())
+                    .acquire_timeout(ACQUIRE_TIMEOUT)
+                    .connect_with(options)
+                    .await
+                    .map_err(connecting)?;
+                Ok(Self::Postgres(pool))
+            }
+        }
+    }
+
+    pub(crate) fn backend(&self) -> Backend {
+        match self {
+            Self::Sqlite(_) => Backend::Sqlite,
+            Self::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    pub(crate) async fn migrate(&self) -> Result<()> {
+        match self {
+            Self::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await?,
+            Self::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
+        }
+        Ok(())
+    }
+
+    /// Starts a write transaction. SQLite takes the write lock up front (`BEGIN IMMEDIATE`), so
+    /// a transaction that reads before it writes waits its turn instead of failing mid-way.
+    pub(crate) async fn begin(&self) -> Result<Tx> {
+        Ok(match self {
+            Self::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Self::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        })
+    }
+
+    pub(crate) async fn close(&self) {
+        match self {
+            Self::Sqlite(pool) => pool.close().await,
+            Self::Postgres(pool) => pool.close().await,
+        }
+    }
+
+    pub(crate) async fn execute(&self, statement: Statement<'_>) -> Result<u64> {
+        self.acquire().await?.conn().execute(statement).await
+    }
+
+    pub(crate) async fn fetch_all<T: Record>(&self, statement: Statement<'_>) -> Result<Vec<T>> {
+        self.acquire().await?.conn().fetch_all(statement).await
+    }
+
+    pub(crate) async fn fetch_optional<T: Record>(
+        &self,
+        statement: Statement<'_>,
+    ) -> Result<Option<T>> {
+        self.acquire().await?.conn().fetch_optional(statement).await
+    }
+
+    async fn acquire(&self) -> Result<Pooled> {
+        Ok(match self {
+            Self::Sqlite(pool) => Pooled::Sqlite(pool.acquire().await?),
+            Self::Postgres(pool) => Pooled::Postgres(pool.acquire().await?),
+        })
+    }
+}
+
+enum Pooled {
+    Sqlite(PoolConnection<Sqlite>),
+    Postgres(PoolConnection<Postgres>),
+}
+
+impl Pooled {
+    fn conn(&mut self) -> Conn<'_> {
+        match self {
+            Self::Sqlite(conn) => Conn::Sqlite(conn),
+            Self::Postgres(conn) => Conn::Postgres(conn),
+        }
+    }
+}
+
+/// An open transaction; dropped without [`Tx::commit`], it rolls back.
+#[derive(Debug)]
+pub(crate) enum Tx {
+    Sqlite(Transaction<'static, Sqlite>),
+    Postgres(Transaction<'static, Postgres>),
+}
+
+impl Tx {
+    pub(crate) fn backend(&self) -> Backend {
+        match self {
+            Self::Sqlite(_) => Backend::Sqlite,
+            Self::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    pub(crate) async fn commit(self) -> Result<()> {
+        match self {
+            Self::Sqlite(tx) => tx.commit().await?,
+            Self::Postgres(tx) => tx.commit().await?,
+        }
+        Ok(())
+    }
+
+    pub(crate) async fn execute(&mut self, statement: Statement<'_>) -> Result<u64> {
+        self.conn().execute(statement).await
+    }
+
+    pub(crate) async fn fetch_all<T: Record>(
+        &mut self,
+        statement: Statement<'_>,
+    ) -> Result<Vec<T>> {
+        self.conn().fetch_all(statement).await
+    }
+
+    pub(crate) async fn fetch_optional<T: Record>(
+        &mut self,
+        statement: Statement<'_>,
+    ) -> Result<Option<T>> {
+        self.conn().fetch_optional(statement).await
+    }
+
+    fn conn(&mut self) -> Conn<'_> {
+        match self {
+            Self::Sqlite(tx) => Conn::Sqlite(tx),
+            Self::Postgres(tx) => Conn::Postgres(tx),
+        }
+    }
+}
+
+/// A SQLite URL names a file; credentials in it mean the wrong URL was pasted (and would end
+/// up in a file name).
+fn reject_sqlite_credentials(config: &StoreConfig) -> Result<()> {
+    if userinfo(config.expose_url()).is_some() {
+        return Err(StoreError::Config(format!(
+            "a sqlite: URL names a file and takes no user or password: {}",
+            config.redacted_url()
+        )));
+    }
+    Ok(())
+}
+
+/// Two connections per core: enough to keep the cores busy while others wait on the network.
+fn postgres_connections() -> u32 {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    u32::try_from(cores * 2).unwrap_or(u32::MAX).clamp(4, 16)
+}
