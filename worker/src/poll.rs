@@ -30,7 +30,7 @@ pub async fn run(engine: &Engine, queue: &SqsQueue, shutdown: impl Future<Output
         for message in messages {
             let span = tracing::info_span!("message", message_id = %message.message_id);
             async {
-                let outcome = engine.handle_body(&message.body).await;
+                let outcome = engine.handle_body(&message.body, None).await;
                 let result = match disposition(&outcome, message.receive_count) {
                     Disposition::Delete => queue.delete(&message.receipt_handle).await,
                     Disposition::RetryAfter(delay) => {

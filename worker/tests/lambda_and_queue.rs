@@ -4,14 +4,20 @@
 mod common;
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use aws_lambda_events::event::sqs::SqsEvent;
 use aws_sdk_sqs::types::QueueAttributeName;
-use clockwork_core::event::{Event, TIMERS_SYNC_REQUESTED};
+use clockwork_core::config::JiraConfig;
+use clockwork_core::event::{Event, PROJECT_SYNC_REQUESTED, TIMERS_SYNC_REQUESTED};
+use clockwork_durable::Engine;
+use clockwork_durable::engine::DEADLINE_MARGIN;
 use clockwork_queue::Queue;
 use clockwork_queue::sqs::SqsQueue;
+use clockwork_store::{Store, StoreConfig};
 use clockwork_testkit::moto;
-use common::{Site, Source};
+use common::{EMAIL, Site, Source, TOKEN};
+use secrecy::SecretString;
 use serde_json::json;
 
 #[tokio::test]
@@ -25,7 +31,7 @@ async fn the_lambda_handler_reports_only_retryable_messages() {
         .unwrap();
     let event: SqsEvent = serde_json::from_str(include_str!("fixtures/sqs-event.json")).unwrap();
 
-    let response = clockwork_worker::batch::handle(&site.engine, None, event).await;
+    let response = clockwork_worker::batch::handle(&site.engine, None, event, None).await;
     let failed: Vec<&str> =
         response.batch_item_failures.iter().map(|f| f.item_identifier.as_str()).collect();
     assert_eq!(failed, ["8b9d2d3a-5f4e-4c7d-9a1b-2c3d4e5f6a7b"], "only the busy run is retried");
@@ -66,7 +72,7 @@ async fn queue_with_dlq(max_receives: u32) -> (aws_sdk_sqs::Client, String, Stri
 
 /// One Lambda-style round: receive a batch, handle it, delete what succeeded, and make
 /// the failures visible again at once (the back-off would otherwise take seconds).
-async fn lambda_round(site: &Site, client: &aws_sdk_sqs::Client, queue_url: &str) -> usize {
+async fn lambda_round(engine: &Engine, client: &aws_sdk_sqs::Client, queue_url: &str) -> usize {
     let queue = SqsQueue::with_client(client.clone(), queue_url);
     let received = queue.receive(10, 0).await.unwrap();
     if received.is_empty() {
@@ -83,7 +89,7 @@ async fn lambda_round(site: &Site, client: &aws_sdk_sqs::Client, queue_url: &str
         })
         .collect();
     let event: SqsEvent = serde_json::from_value(json!({ "Records": records })).unwrap();
-    let response = clockwork_worker::batch::handle(&site.engine, Some(&queue), event).await;
+    let response = clockwork_worker::batch::handle(engine, Some(&queue), event, None).await;
     let failed: HashSet<String> =
         response.batch_item_failures.into_iter().map(|f| f.item_identifier).collect();
     for message in &received {
@@ -112,7 +118,7 @@ async fn a_poison_message_in_a_batch_of_ten_fails_alone_and_reaches_the_dlq() {
         queue.send(&Event::with_id(TIMERS_SYNC_REQUESTED, id, json!({}))).await.unwrap();
     }
     for _ in 0..20 {
-        if lambda_round(&site, &client, &queue_url).await == 0 {
+        if lambda_round(&site.engine, &client, &queue_url).await == 0 {
             break;
         }
     }
@@ -124,4 +130,42 @@ async fn a_poison_message_in_a_batch_of_ten_fails_alone_and_reaches_the_dlq() {
     assert_eq!(dead.len(), 1, "{dead:?}");
     assert!(dead[0].contains("\"poison\""));
     assert!(moto::drain(&client, &queue_url).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_long_project_sync_continues_through_the_queue_under_one_run_id() {
+    let site = Site::start(Source::Connect).await;
+    site.jira.seed_project("OPS", 250, 1, 1);
+    let folder = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", folder.path().join("store.db").display());
+    let store = Store::connect(&StoreConfig::new(&url).unwrap()).await.unwrap();
+    let (client, queue_url, _dlq) = queue_with_dlq(3).await;
+    let queue = Arc::new(SqsQueue::with_client(client.clone(), &queue_url));
+    let jira = JiraConfig {
+        base_url: site.jira.base_url().parse().unwrap(),
+        email: EMAIL.into(),
+        api_token: SecretString::from(TOKEN),
+    };
+    let engine = Engine::new(site.cache.clone());
+    // A budget of a millisecond: each delivery commits one batch of 100, then continues.
+    let engine =
+        clockwork_worker::wiring::with_project_sync(engine, &jira, store.clone(), queue.clone())
+            .await
+            .unwrap()
+            .with_lease(DEADLINE_MARGIN + std::time::Duration::from_millis(1));
+    let data = json!({ "projectKey": "OPS", "full": true });
+    queue.send(&Event::with_id(PROJECT_SYNC_REQUESTED, "ops-sync", data)).await.unwrap();
+    let mut deliveries = 0;
+    while deliveries < 10 {
+        let handled = lambda_round(&engine, &client, &queue_url).await;
+        if handled == 0 {
+            break;
+        }
+        deliveries += handled;
+    }
+    assert_eq!(deliveries, 3, "one delivery a batch");
+    let record = site.redis.get("run:ops-sync:record").await.expect("record");
+    assert!(record.contains("\"completed\""), "{record}");
+    assert!(record.contains("\"issues\":250"), "{record}");
+    assert_eq!(store.counts().await.unwrap().issues, 250);
 }

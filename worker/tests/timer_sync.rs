@@ -7,6 +7,7 @@ use std::time::Duration;
 use clockwork_core::contract::keys;
 use clockwork_durable::Outcome;
 use clockwork_testkit::faults::Fault;
+use clockwork_timer_sync::credential::CACHE_KEY as CREDENTIAL_KEY;
 use common::{Site, Source, completed};
 
 const BULK: &str = "GET /rest/api/3/user/bulk";
@@ -174,6 +175,18 @@ async fn a_valid_credential_is_reused_across_runs_and_processes() {
     completed(&site.another_process().handle(&event).await);
     assert_eq!(site.jira.minted_credentials(), 1);
     assert_eq!(site.jira.requests(SERVLET), 1);
+}
+
+#[tokio::test]
+async fn a_warm_run_spends_no_round_trip_on_the_credential_it_holds() {
+    let site = Site::start(Source::Connect).await;
+    site.timer("acc-ann", 1);
+    completed(&site.sync("run-1").await);
+    // Take the shared copy away: a warm run that wrote it again would put it back.
+    site.cache.del(&[CREDENTIAL_KEY.to_owned()]).await.expect("del");
+    completed(&site.sync("run-2").await);
+    assert_eq!(site.redis.get(CREDENTIAL_KEY).await, None);
+    assert_eq!(site.jira.minted_credentials(), 1);
 }
 
 #[tokio::test]

@@ -26,11 +26,7 @@ impl IssueKey {
         let key = input.trim().to_ascii_uppercase();
         let problem = || reject(format!("must be a Jira issue key such as KAN-9, got {input:?}"));
         let (project, number) = key.split_once('-').ok_or_else(problem)?;
-        let mut project_chars = project.chars();
-        let starts_with_letter = project_chars.next().is_some_and(|c| c.is_ascii_uppercase());
-        let project_ok = starts_with_letter
-            && project.len() >= 2
-            && project_chars.all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+        let project_ok = is_project_key(project);
         let number_ok =
             !number.is_empty() && number.len() <= 18 && number.bytes().all(|b| b.is_ascii_digit());
         if !project_ok || !number_ok || key.len() > 64 {
@@ -46,6 +42,39 @@ impl IssueKey {
     /// The project part, `KAN` of `KAN-9`.
     pub fn project(&self) -> &str {
         self.0.split_once('-').map_or(&self.0, |(project, _)| project)
+    }
+}
+
+/// A letter, then letters, digits or underscores; two characters at least.
+fn is_project_key(key: &str) -> bool {
+    let mut chars = key.chars();
+    chars.next().is_some_and(|c| c.is_ascii_uppercase())
+        && (2..=64).contains(&key.len())
+        && chars.all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+}
+
+/// A Jira project key such as `KAN`; lowercase input is uppercased.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct ProjectKey(String);
+
+impl ProjectKey {
+    pub fn parse(input: &str) -> Result<Self, ParseError> {
+        let key = input.trim().to_ascii_uppercase();
+        if !is_project_key(&key) {
+            return Err(reject(format!("must be a Jira project key such as KAN, got {input:?}")));
+        }
+        Ok(Self(key))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for ProjectKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
     }
 }
 

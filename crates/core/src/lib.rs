@@ -17,5 +17,5 @@ pub mod error;
 pub mod event;
 pub mod telemetry;
 
-pub use domain::{AccountId, DateRange, Email, IssueId, IssueKey, UserRef};
+pub use domain::{AccountId, DateRange, Email, IssueId, IssueKey, ProjectKey, UserRef};
 pub use error::ApiError;

@@ -16,6 +16,10 @@ pub struct RunContext<'a> {
     run_id: String,
     /// Outputs of steps finished by earlier attempts, read in one round trip at the start.
     memos: HashMap<String, String>,
+    /// The step names whose memos that round trip read; others are read when reached.
+    prefetched: &'static [&'static str],
+    /// When the attempt should stop taking on steps; `None`: no budget.
+    deadline: Option<Instant>,
     steps: Vec<StepRecord>,
 }
 
@@ -29,12 +33,24 @@ impl std::fmt::Debug for RunContext<'_> {
 }
 
 impl<'a> RunContext<'a> {
-    pub(crate) fn new(cache: &'a dyn Cache, run_id: &str, memos: HashMap<String, String>) -> Self {
-        Self { cache, run_id: run_id.to_owned(), memos, steps: Vec::new() }
+    pub(crate) fn new(
+        cache: &'a dyn Cache,
+        run_id: &str,
+        memos: HashMap<String, String>,
+        prefetched: &'static [&'static str],
+        deadline: Option<Instant>,
+    ) -> Self {
+        Self { cache, run_id: run_id.to_owned(), memos, prefetched, deadline, steps: Vec::new() }
     }
 
     pub fn run_id(&self) -> &str {
         &self.run_id
+    }
+
+    /// Whether the attempt has used its time budget: a function with more steps to go
+    /// returns [`crate::RunEnd::Continue`] and carries on in a fresh delivery.
+    pub fn out_of_time(&self) -> bool {
+        self.deadline.is_some_and(|deadline| Instant::now() >= deadline)
     }
 
     pub(crate) fn into_steps(self) -> Vec<StepRecord> {
@@ -70,7 +86,7 @@ impl<'a> RunContext<'a> {
         Fut: Future<Output = Result<T, StepError>>,
     {
         let started = Instant::now();
-        if let Some(raw) = self.memos.remove(name) {
+        if let Some(raw) = self.memo(name).await? {
             match serde_json::from_str::<T>(&raw) {
                 Ok(output) => {
                     self.record(name, "memoized", started);
@@ -100,6 +116,15 @@ impl<'a> RunContext<'a> {
         }
         self.record(name, "done", started);
         Ok(output)
+    }
+
+    /// The memo of an earlier attempt: from the start's round trip, or read now for a
+    /// step name the function could not list ahead.
+    async fn memo(&mut self, name: &str) -> Result<Option<String>, StepError> {
+        if self.prefetched.contains(&name) {
+            return Ok(self.memos.remove(name));
+        }
+        self.cache.get(&memo_key(&self.run_id, name)).await.map_err(|e| StepError::cache(&e))
     }
 
     /// Drops a finished step's memo, so the next attempt runs it again: for an output

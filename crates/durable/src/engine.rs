@@ -2,13 +2,14 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use chrono::Utc;
 use clockwork_cache::json::to_json;
 use clockwork_cache::{Cache, Write};
 use clockwork_core::event::Event;
+use clockwork_queue::Queue;
 
 use crate::record::{RECORD_TTL, RunError, RunRecord, RunStatus, lease_key, memo_key, record_key};
 use crate::{RunContext, StepError};
@@ -22,12 +23,24 @@ pub trait Function: Send + Sync {
     fn event(&self) -> &'static str;
     /// Its step names, so an attempt reads every memo in one round trip.
     fn steps(&self) -> &'static [&'static str];
-    /// Runs the steps; the output becomes the run record's `output`.
+    /// Runs the steps. Step names beyond [`Function::steps`] (such as one per batch) are
+    /// allowed: their memos are read when the step is reached.
     async fn run(
         &self,
         ctx: &mut RunContext<'_>,
         data: &serde_json::Value,
-    ) -> Result<serde_json::Value, StepError>;
+    ) -> Result<RunEnd, StepError>;
+}
+
+/// How an attempt ended when no step failed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RunEnd {
+    /// The run is done; the value becomes the run record's `output`.
+    Completed(serde_json::Value),
+    /// The attempt used up its time with work left ([`RunContext::out_of_time`]): the
+    /// engine enqueues the event again, same run id, with this value as its `data`, and
+    /// the next delivery carries on from it.
+    Continue(serde_json::Value),
 }
 
 /// What became of one delivery.
@@ -36,6 +49,10 @@ pub enum Outcome {
     Completed {
         run_id: String,
         output: serde_json::Value,
+    },
+    /// The attempt ran out of time and enqueued its continuation: acknowledged.
+    Continued {
+        run_id: String,
     },
     /// The run had already finished: acknowledged with no effects.
     AlreadyFinished {
@@ -69,11 +86,18 @@ impl Outcome {
 /// dead-letter queue, so a crashed attempt never sends its run there by holding it.
 pub const DEFAULT_LEASE: Duration = Duration::from_secs(5 * 60);
 
+/// How long before its lease (or the host's deadline) an attempt stops taking on new
+/// steps, so the step in flight finishes while the attempt still holds the run.
+pub const DEADLINE_MARGIN: Duration = Duration::from_secs(60);
+
 pub struct Engine {
     cache: Arc<dyn Cache>,
     functions: HashMap<&'static str, Arc<dyn Function>>,
     /// How long one attempt may hold a run before another delivery may take it over.
     lease: Duration,
+    /// Where a run that runs out of time enqueues its continuation; without it, an
+    /// attempt has no time budget.
+    continuations: Option<Arc<dyn Queue>>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -84,7 +108,20 @@ impl std::fmt::Debug for Engine {
 
 impl Engine {
     pub fn new(cache: Arc<dyn Cache>) -> Self {
-        Self { cache, functions: HashMap::new(), lease: DEFAULT_LEASE }
+        Self { cache, functions: HashMap::new(), lease: DEFAULT_LEASE, continuations: None }
+    }
+
+    /// Gives every attempt a time budget (its lease less [`DEADLINE_MARGIN`], or the
+    /// host's deadline if sooner): a long run continues in a fresh delivery sent here.
+    pub fn with_continuations(mut self, queue: Arc<dyn Queue>) -> Self {
+        self.continuations = Some(queue);
+        self
+    }
+
+    /// How long one attempt may hold a run (tests shorten it).
+    pub fn with_lease(mut self, lease: Duration) -> Self {
+        self.lease = lease;
+        self
     }
 
     pub fn register(mut self, function: Arc<dyn Function>) -> Self {
@@ -93,9 +130,10 @@ impl Engine {
     }
 
     /// Handles a raw message body; a body that is not an event fails permanently.
-    pub async fn handle_body(&self, body: &str) -> Outcome {
+    /// `deadline` is when the host stops the attempt (a Lambda invocation's end).
+    pub async fn handle_body(&self, body: &str, deadline: Option<Instant>) -> Outcome {
         match serde_json::from_str::<Event>(body) {
-            Ok(event) => self.handle(&event).await,
+            Ok(event) => self.handle_within(&event, deadline).await,
             Err(error) => {
                 let error = StepError::permanent(
                     "MALFORMED_EVENT",
@@ -109,8 +147,13 @@ impl Engine {
         }
     }
 
-    #[tracing::instrument(skip_all, fields(event = %event.name, run_id = %event.id))]
+    /// Handles one event with no deadline from the host.
     pub async fn handle(&self, event: &Event) -> Outcome {
+        self.handle_within(event, None).await
+    }
+
+    #[tracing::instrument(skip_all, fields(event = %event.name, run_id = %event.id))]
+    pub async fn handle_within(&self, event: &Event, deadline: Option<Instant>) -> Outcome {
         if !valid_run_id(&event.id) {
             let error = StepError::permanent(
                 "MALFORMED_EVENT",
@@ -127,14 +170,20 @@ impl Engine {
             tracing::error!(%error, "dropping an unknown event");
             return Outcome::Failed { run_id: Some(run_id), error };
         };
-        match self.run(function.as_ref(), event).await {
+        match self.run(function.as_ref(), event, deadline).await {
             Ok(outcome) => outcome,
             Err(error) => Outcome::Retry { run_id, error },
         }
     }
 
-    async fn run(&self, function: &dyn Function, event: &Event) -> Result<Outcome, StepError> {
+    async fn run(
+        &self,
+        function: &dyn Function,
+        event: &Event,
+        host_deadline: Option<Instant>,
+    ) -> Result<Outcome, StepError> {
         let run_id = event.id.as_str();
+        let started = Instant::now();
         let cache = self.cache.as_ref();
         let lease = lease_key(run_id);
         if !cache.set_nx(&lease, "1", self.lease).await.map_err(|e| StepError::cache(&e))? {
@@ -173,10 +222,40 @@ impl Engine {
         };
         self.save(&record, None).await?;
 
-        let mut ctx = RunContext::new(cache, run_id, memos);
+        let deadline = self.continuations.as_ref().map(|_| {
+            let own = started + self.lease.saturating_sub(DEADLINE_MARGIN);
+            let host = host_deadline.map(|host| host.checked_sub(DEADLINE_MARGIN).unwrap_or(host));
+            host.map_or(own, |host| own.min(host))
+        });
+        let mut ctx = RunContext::new(cache, run_id, memos, function.steps(), deadline);
         let result = function.run(&mut ctx, &event.data).await;
         record.steps = ctx.into_steps();
         record.updated_at = Utc::now();
+        let result = match (result, &self.continuations) {
+            (Ok(RunEnd::Continue(data)), Some(queue)) => {
+                let next = Event::with_id(&event.name, run_id, data);
+                match queue.send(&next).await {
+                    Ok(()) => {
+                        record.status = RunStatus::Continuing;
+                        tracing::info!("out of time; the run continues in a new delivery");
+                        self.save(&record, Some(lease)).await?;
+                        return Ok(Outcome::Continued { run_id: run_id.to_owned() });
+                    }
+                    Err(error) => Err(StepError::retryable(
+                        "QUEUE_UNAVAILABLE",
+                        format!(
+                            "could not enqueue the run's continuation ({error}); it resumes on redelivery"
+                        ),
+                    )),
+                }
+            }
+            (Ok(RunEnd::Continue(_)), None) => Err(StepError::permanent(
+                "NO_CONTINUATION_QUEUE",
+                "the function asked to continue, but this engine has no queue to continue on",
+            )),
+            (Ok(RunEnd::Completed(output)), _) => Ok(output),
+            (Err(error), _) => Err(error),
+        };
         let outcome = match result {
             Ok(output) => {
                 record.status = RunStatus::Completed;

@@ -15,6 +15,6 @@ pub mod error;
 pub mod record;
 
 pub use context::RunContext;
-pub use engine::{Engine, Function, Outcome};
+pub use engine::{Engine, Function, Outcome, RunEnd};
 pub use error::StepError;
 pub use record::{RunRecord, RunStatus};

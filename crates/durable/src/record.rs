@@ -25,6 +25,8 @@ pub fn lease_key(run_id: &str) -> String {
 #[serde(rename_all = "lowercase")]
 pub enum RunStatus {
     Running,
+    /// Out of time with work left: a continuation is on the queue.
+    Continuing,
     /// Failed with a retryable error; the message will be delivered again.
     Retrying,
     Completed,

@@ -8,8 +8,10 @@ use async_trait::async_trait;
 use clockwork_cache::Cache;
 use clockwork_cache::redis_backend::RedisCache;
 use clockwork_core::event::Event;
+use clockwork_durable::engine::DEADLINE_MARGIN;
 use clockwork_durable::record::{RunRecord, RunStatus, record_key};
-use clockwork_durable::{Engine, Function, Outcome, RunContext, StepError};
+use clockwork_durable::{Engine, Function, Outcome, RunContext, RunEnd, StepError};
+use clockwork_queue::in_process::InProcessQueue;
 use clockwork_testkit::redis_db::RedisDb;
 use secrecy::SecretString;
 use serde_json::{Value, json};
@@ -41,7 +43,7 @@ impl Function for Counted {
         &["first", "second", "third"]
     }
 
-    async fn run(&self, ctx: &mut RunContext<'_>, data: &Value) -> Result<Value, StepError> {
+    async fn run(&self, ctx: &mut RunContext<'_>, data: &Value) -> Result<RunEnd, StepError> {
         let base = data["base"].as_u64().unwrap_or(0);
         let a: u64 = ctx
             .step("first", || async {
@@ -64,7 +66,60 @@ impl Function for Counted {
         let c: u64 = ctx
             .step("third", || async { Ok(b + self.third.fetch_add(1, Ordering::SeqCst) as u64) })
             .await?;
-        Ok(json!({ "result": c }))
+        Ok(RunEnd::Completed(json!({ "result": c })))
+    }
+}
+
+const PAGED: &str = "test/paged";
+
+/// Works through `data.pages` pages, one step each (names not known ahead), counting real
+/// executions per page; `fail_at` fails that page once, retryably. Takes `pause` per page.
+#[derive(Default)]
+struct Paged {
+    executions: std::sync::Mutex<Vec<u64>>,
+    fail_at: std::sync::Mutex<Option<u64>>,
+    pause: Duration,
+}
+
+#[async_trait]
+impl Function for Paged {
+    fn name(&self) -> &'static str {
+        "paged"
+    }
+
+    fn event(&self) -> &'static str {
+        PAGED
+    }
+
+    fn steps(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    async fn run(&self, ctx: &mut RunContext<'_>, data: &Value) -> Result<RunEnd, StepError> {
+        let pages = data["pages"].as_u64().unwrap_or(0);
+        let mut page = data["next"].as_u64().unwrap_or(0);
+        let mut total = data["total"].as_u64().unwrap_or(0);
+        let mut done_here = 0;
+        while page < pages {
+            if done_here > 0 && ctx.out_of_time() {
+                return Ok(RunEnd::Continue(
+                    json!({ "pages": pages, "next": page, "total": total }),
+                ));
+            }
+            total += ctx
+                .step(&format!("page-{page}"), || async {
+                    tokio::time::sleep(self.pause).await;
+                    if self.fail_at.lock().unwrap().take_if(|at| *at == page).is_some() {
+                        return Err(StepError::retryable("UPSTREAM_DOWN", "try later"));
+                    }
+                    self.executions.lock().unwrap().push(page);
+                    Ok(page * 10)
+                })
+                .await?;
+            page += 1;
+            done_here += 1;
+        }
+        Ok(RunEnd::Completed(json!({ "total": total })))
     }
 }
 
@@ -114,9 +169,9 @@ async fn a_step_that_fails_once_then_succeeds_does_not_repeat_earlier_steps() {
 async fn redelivered_message_skips_finished_steps() {
     let (_redis, _cache, f, engine) = setup(Counted::default()).await;
     let body = json!({ "name": EVENT, "id": "run-2", "data": {} }).to_string();
-    assert!(matches!(engine.handle_body(&body).await, Outcome::Completed { .. }));
+    assert!(matches!(engine.handle_body(&body, None).await, Outcome::Completed { .. }));
     assert_eq!(
-        engine.handle_body(&body).await,
+        engine.handle_body(&body, None).await,
         Outcome::AlreadyFinished { run_id: "run-2".into() }
     );
     assert_eq!(counts(&f), [1, 1, 1]);
@@ -166,7 +221,7 @@ async fn malformed_and_unknown_events_fail_permanently() {
         r#"{"name":"test/counted","id":"../x"}"#,
         r#"{"name":"nobody/listens","id":"r"}"#,
     ] {
-        let outcome = engine.handle_body(body).await;
+        let outcome = engine.handle_body(body, None).await;
         assert!(
             matches!(&outcome, Outcome::Failed { error, .. } if !error.retryable),
             "{body}: {outcome:?}"
@@ -200,11 +255,11 @@ async fn a_memo_may_be_shorter_lived_or_skipped() {
         fn steps(&self) -> &'static [&'static str] {
             &["short", "never"]
         }
-        async fn run(&self, ctx: &mut RunContext<'_>, _: &Value) -> Result<Value, StepError> {
+        async fn run(&self, ctx: &mut RunContext<'_>, _: &Value) -> Result<RunEnd, StepError> {
             let _: u8 =
                 ctx.step_with_ttl("short", |_| Duration::from_secs(60), || async { Ok(1) }).await?;
             let _: u8 = ctx.step_with_ttl("never", |_| Duration::ZERO, || async { Ok(2) }).await?;
-            Ok(Value::Null)
+            Ok(RunEnd::Completed(Value::Null))
         }
     }
     let redis = RedisDb::lease().await;
@@ -216,4 +271,55 @@ async fn a_memo_may_be_shorter_lived_or_skipped() {
         .await;
     assert!((55..=60).contains(&redis.ttl("run:run-5:step:short").await));
     assert_eq!(redis.ttl("run:run-5:step:never").await, -2);
+}
+
+#[tokio::test]
+async fn steps_named_at_run_time_are_replayed_on_redelivery() {
+    let redis = RedisDb::lease().await;
+    let cache: Arc<dyn Cache> =
+        Arc::new(RedisCache::connect(&SecretString::from(redis.url.clone())).await.unwrap());
+    let paged = Arc::new(Paged { fail_at: std::sync::Mutex::new(Some(3)), ..Paged::default() });
+    let engine = Engine::new(cache.clone()).register(paged.clone());
+    let event = Event::with_id(PAGED, "run-p", json!({ "pages": 5 }));
+    assert!(engine.handle(&event).await.should_retry());
+    assert_eq!(
+        engine.handle(&event).await,
+        Outcome::Completed { run_id: "run-p".into(), output: json!({ "total": 100 }) }
+    );
+    assert_eq!(*paged.executions.lock().unwrap(), [0, 1, 2, 3, 4], "each page ran once");
+}
+
+#[tokio::test]
+async fn a_run_out_of_time_continues_under_the_same_id_until_done() {
+    let redis = RedisDb::lease().await;
+    let cache: Arc<dyn Cache> =
+        Arc::new(RedisCache::connect(&SecretString::from(redis.url.clone())).await.unwrap());
+    let paged = Arc::new(Paged { pause: Duration::from_millis(40), ..Paged::default() });
+    let (queue, mut receiver) = InProcessQueue::new();
+    // A budget of 100 ms an attempt: a couple of pages each.
+    let engine = Engine::new(cache.clone())
+        .register(paged.clone())
+        .with_lease(DEADLINE_MARGIN + Duration::from_millis(100))
+        .with_continuations(Arc::new(queue));
+    let mut event = Event::with_id(PAGED, "run-long", json!({ "pages": 12 }));
+    let mut deliveries = 1;
+    let output = loop {
+        match engine.handle(&event).await {
+            Outcome::Continued { run_id } => {
+                assert_eq!(run_id, "run-long");
+                assert_eq!(record(cache.as_ref(), "run-long").await.status, RunStatus::Continuing);
+                event = receiver.recv().await.expect("a continuation was enqueued");
+                assert_eq!(event.id, "run-long");
+                deliveries += 1;
+            }
+            Outcome::Completed { output, .. } => break output,
+            other => panic!("unexpected {other:?}"),
+        }
+    };
+    assert_eq!(output, json!({ "total": 660 }));
+    assert!(deliveries > 2, "the run was cut into slices: {deliveries}");
+    assert_eq!(*paged.executions.lock().unwrap(), (0..12).collect::<Vec<_>>(), "no page twice");
+    let record = record(cache.as_ref(), "run-long").await;
+    assert_eq!(record.status, RunStatus::Completed);
+    assert_eq!(record.attempts, deliveries);
 }

@@ -2,9 +2,9 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use clockwork_clients::jira_data::{
     ChangeFeed, DataIssue, JiraData, JiraDataError, project_issues_jql,
 };
@@ -12,7 +12,7 @@ use clockwork_core::IssueId;
 use clockwork_store::model::{IssueBatch, IssueRecord, JiraUser, Sprint};
 use clockwork_store::sync_state::{JobStatus, LogLevel, SyncEntity, SyncStatus};
 use clockwork_store::{Store, StoreError};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::normalize::{self, Scope};
 
@@ -44,7 +44,7 @@ impl Default for SyncOptions {
 }
 
 /// What a run did (`clockwork-local sync jira` prints it last).
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SyncSummary {
     pub project: String,
     pub issues: u64,
@@ -53,9 +53,59 @@ pub struct SyncSummary {
     pub sprints: u64,
     pub users: u64,
     pub deleted: u64,
-    /// Requests to Jira; filled in by the caller, which owns the client's counter.
+    /// Requests to Jira, retries included.
     pub requests: u64,
     pub seconds: f64,
+}
+
+/// Where a run stands between two batches. Serializable: the worker memoizes it after
+/// each batch and hands it to the run's continuation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RunState {
+    pub project: String,
+    pub full: bool,
+    /// Who holds the project's lease: a process, or a worker run's id.
+    pub holder: String,
+    pub started_ms: i64,
+    /// The project's watchlist when the run began.
+    tracked: Vec<String>,
+    /// Where the issue search starts (epoch ms); `None`: the whole project.
+    since_ms: Option<i64>,
+    /// The search's next page.
+    page_token: Option<String>,
+    /// Set on a continuation: the next batch searches again from the stored cursor.
+    reseek: bool,
+    /// The newest `updated` (epoch ms) committed so far, and the issues that carry it:
+    /// searching again from it reads them again, and they are not counted twice.
+    edge_ms: Option<i64>,
+    edge_ids: Vec<String>,
+    /// Whether every issue page is committed.
+    pub issues_done: bool,
+    /// Issues read so far, those outside a tracked scope included (for progress).
+    pub read: u64,
+    pub summary: SyncSummary,
+}
+
+impl RunState {
+    /// The state a continuation starts from: the issue search resumes from the stored
+    /// cursor rather than a page token an earlier process was handed.
+    pub fn continued(mut self) -> Self {
+        self.page_token = None;
+        self.reseek = !self.issues_done;
+        self
+    }
+
+    /// Whether an issue was committed already, unchanged, at the edge of the search.
+    fn is_edge(&self, issue: &DataIssue) -> bool {
+        let updated = issue.updated.map(|at| at.timestamp_millis());
+        updated.is_some() && updated == self.edge_ms && self.edge_ids.contains(&issue.id)
+    }
+
+    /// The JQL of the issue search.
+    pub fn jql(&self) -> String {
+        project_issues_jql(&self.project, self.since_ms.and_then(DateTime::from_timestamp_millis))
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -75,6 +125,25 @@ impl SyncError {
             Self::Busy(_) => "BUSY",
             Self::Jira(error) => error.code.as_str(),
             Self::Store(_) => "STORE_UNAVAILABLE",
+        }
+    }
+
+    /// What to do about it.
+    pub fn advice(&self) -> String {
+        match self {
+            Self::Jira(error) => error.advice.to_owned(),
+            Self::Busy(_) | Self::Store(_) => self.to_string(),
+        }
+    }
+
+    /// Whether the same run may succeed later: rate limits, outages, a busy project, a
+    /// store that is down. Rejected credentials, permissions, missing projects and
+    /// answers we cannot read need a person first.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Self::Busy(_) => true,
+            Self::Jira(error) => error.is_retryable(),
+            Self::Store(error) => error.is_retryable(),
         }
     }
 }
@@ -116,9 +185,9 @@ impl SyncEngine {
         &self.store
     }
 
-    /// Syncs one project: a full sync on its first run or when asked, else incremental.
-    /// A failure is logged with its classified code and leaves every cursor at the last
-    /// committed batch, so the next run resumes with nothing missed.
+    /// Syncs one project in one go: a full sync on its first run or when asked, else
+    /// incremental. A failure is logged with its classified code and leaves every cursor
+    /// at the last committed batch, so the next run resumes with nothing missed.
     #[tracing::instrument(skip_all, fields(project = project, full))]
     pub async fn sync_project(
         &self,
@@ -126,128 +195,207 @@ impl SyncEngine {
         full: bool,
         progress: &dyn Progress,
     ) -> Result<SyncSummary, SyncError> {
-        let started = Instant::now();
-        if !self.store.try_lease(project, &self.options.holder, self.options.lease).await? {
+        let mut state = self.begin(project, full, &self.options.holder).await?;
+        if progress.wants_total() {
+            let total = self.jira.approximate_count(&state.jql()).await;
+            progress.total(self.settle(&state, total).await?);
+        }
+        while !state.issues_done {
+            let read = state.read;
+            state = self.next_batch(state).await?;
+            progress.advanced(state.read - read);
+        }
+        self.finish(state).await
+    }
+
+    /// Starts a run: takes the project's lease for `holder` (a run already holding it
+    /// takes it again), and decides between a full and an incremental sync.
+    pub async fn begin(
+        &self,
+        project: &str,
+        full: bool,
+        holder: &str,
+    ) -> Result<RunState, SyncError> {
+        if !self.store.try_lease(project, holder, self.options.lease).await? {
             return Err(SyncError::Busy(project.to_owned()));
         }
-        let result = self.run(project, full, progress).await;
-        let released = self.store.release_lease(project, &self.options.holder).await;
-        let now = Utc::now().timestamp_millis();
-        let mut summary = match result {
-            Ok(summary) => summary,
-            Err(error) => {
-                self.record_failure(project, &error, now).await;
-                return Err(error);
-            }
+        let started_ms = Utc::now().timestamp_millis();
+        let mut state = RunState {
+            project: project.to_owned(),
+            full,
+            holder: holder.to_owned(),
+            started_ms,
+            tracked: Vec::new(),
+            since_ms: None,
+            page_token: None,
+            reseek: false,
+            edge_ms: None,
+            edge_ids: Vec::new(),
+            issues_done: false,
+            read: 0,
+            summary: SyncSummary { project: project.to_owned(), ..SyncSummary::default() },
         };
-        released?;
-        summary.seconds = started.elapsed().as_secs_f64();
+        let prepared = async {
+            self.store.ensure_sync_job(project).await?;
+            self.store
+                .set_sync_status(project, SyncEntity::Issues, SyncStatus::Running, None)
+                .await?;
+            let cursor = self.issue_cursor(project).await?;
+            state.tracked = self.store.tracked_users(project).await?;
+            state.full = full || cursor.is_none();
+            if !state.full {
+                state.since_ms =
+                    cursor.map(|cursor| cursor.saturating_sub(overlap_ms(&self.options)));
+            }
+            Ok::<(), SyncError>(())
+        }
+        .await;
+        self.settle(&state, prepared).await?;
+        Ok(state)
+    }
+
+    /// Fetches and commits the next page of issues, with its children and the cursor in
+    /// one transaction, and renews the lease.
+    pub async fn next_batch(&self, mut state: RunState) -> Result<RunState, SyncError> {
+        let requests = self.jira.requests();
+        let result = self.batch_step(&mut state).await;
+        state.summary.requests += self.jira.requests() - requests;
+        self.settle(&state, result).await?;
+        Ok(state)
+    }
+
+    /// Ends a run: the worklog stream (incremental) or its starting point (full), the
+    /// daily or full-sync sweep with sprints and assignable users, the success record,
+    /// and the lease given back.
+    pub async fn finish(&self, mut state: RunState) -> Result<SyncSummary, SyncError> {
+        let requests = self.jira.requests();
+        let result = self.finish_step(&mut state).await;
+        state.summary.requests += self.jira.requests() - requests;
+        self.settle(&state, result).await?;
+        let mut summary = state.summary.clone();
+        summary.seconds = (Utc::now().timestamp_millis() - state.started_ms).max(0) as f64 / 1000.0;
         let details = serde_json::to_value(&summary).ok();
-        self.store.set_sync_status(project, SyncEntity::Issues, SyncStatus::Success, None).await?;
-        self.store.set_job_run(project, JobStatus::Active, Some(now), None).await?;
-        self.store.append_log(project, LogLevel::Info, "sync finished", details.as_ref()).await?;
+        let project = state.project.as_str();
+        let recorded = async {
+            self.store
+                .set_sync_status(project, SyncEntity::Issues, SyncStatus::Success, None)
+                .await?;
+            self.store
+                .set_job_run(project, JobStatus::Active, Some(Utc::now().timestamp_millis()), None)
+                .await?;
+            self.store
+                .append_log(project, LogLevel::Info, "sync finished", details.as_ref())
+                .await?;
+            self.store.release_lease(project, &state.holder).await
+        }
+        .await;
+        self.settle(&state, recorded).await?;
         Ok(summary)
     }
 
-    async fn record_failure(&self, project: &str, error: &SyncError, now: i64) {
-        let advice = match error {
-            SyncError::Jira(error) => error.advice.to_owned(),
-            SyncError::Busy(_) | SyncError::Store(_) => error.to_string(),
+    /// Passes a result through; a failure is first logged with its classified code and
+    /// the lease given back, so the project is free for the retry.
+    async fn settle<T>(
+        &self,
+        state: &RunState,
+        result: Result<T, impl Into<SyncError>>,
+    ) -> Result<T, SyncError> {
+        let error = match result {
+            Ok(value) => return Ok(value),
+            Err(error) => error.into(),
         };
-        let details = serde_json::json!({ "code": error.code(), "advice": advice });
+        let project = state.project.as_str();
+        let details = serde_json::json!({ "code": error.code(), "advice": error.advice() });
         tracing::error!(code = error.code(), %error, "sync failed");
         let message = error.to_string();
+        let now = Utc::now().timestamp_millis();
         let writes = async {
             self.store
                 .set_sync_status(project, SyncEntity::Issues, SyncStatus::Failed, Some(&message))
                 .await?;
             self.store.set_job_run(project, JobStatus::Error, Some(now), None).await?;
-            self.store.append_log(project, LogLevel::Error, &message, Some(&details)).await
+            self.store.append_log(project, LogLevel::Error, &message, Some(&details)).await?;
+            self.store.release_lease(project, &state.holder).await
         };
         if let Err(store_error) = writes.await {
             tracing::error!(%store_error, "could not record the failure");
         }
+        Err(error)
     }
 
-    async fn run(
-        &self,
-        project: &str,
-        full: bool,
-        progress: &dyn Progress,
-    ) -> Result<SyncSummary, SyncError> {
-        let started_ms = Utc::now().timestamp_millis();
-        self.store.ensure_sync_job(project).await?;
-        self.store.set_sync_status(project, SyncEntity::Issues, SyncStatus::Running, None).await?;
-        let cursor =
-            self.store.sync_state(project, SyncEntity::Issues).await?.and_then(|s| s.cursor_ms);
-        let full = full || cursor.is_none();
-        let scope = Scope::new(self.store.tracked_users(project).await?);
-        let mut summary = SyncSummary { project: project.to_owned(), ..SyncSummary::default() };
+    async fn issue_cursor(&self, project: &str) -> Result<Option<i64>, SyncError> {
+        Ok(self.store.sync_state(project, SyncEntity::Issues).await?.and_then(|s| s.cursor_ms))
+    }
 
-        let since =
-            if full { None } else { normalize::search_from(cursor, overlap_ms(&self.options)) };
-        let jql = project_issues_jql(project, since);
-        if progress.wants_total() {
-            progress.total(self.jira.approximate_count(&jql).await?);
+    async fn batch_step(&self, state: &mut RunState) -> Result<(), SyncError> {
+        if !self.store.try_lease(&state.project, &state.holder, self.options.lease).await? {
+            return Err(SyncError::Busy(state.project.clone()));
         }
-        self.issues(project, &jql, &scope, full, progress, &mut summary).await?;
+        if state.reseek {
+            // Within a run the search itself produced the cursor: no overlap is needed.
+            state.since_ms = self.issue_cursor(&state.project).await?;
+            state.reseek = false;
+        }
+        let fields = self.jira.sync_fields();
+        let page = self
+            .jira
+            .search(&state.jql(), &fields, self.options.batch_size, state.page_token.as_deref())
+            .await?;
+        let issues: Vec<DataIssue> =
+            page.issues.into_iter().filter(|issue| !state.is_edge(issue)).collect();
+        if let Some(newest) = issues.iter().filter_map(|i| i.updated).max() {
+            let newest = newest.timestamp_millis();
+            state.edge_ms = Some(newest);
+            state.edge_ids = issues
+                .iter()
+                .filter(|i| i.updated.is_some_and(|at| at.timestamp_millis() == newest))
+                .map(|i| i.id.clone())
+                .collect();
+        }
+        state.read += issues.len() as u64;
+        let scope = Scope::new(state.tracked.clone());
+        if let Some(batch) = self.batch(&state.project, issues, &scope, state.full).await? {
+            let summary = &mut state.summary;
+            summary.issues += batch.issues.len() as u64;
+            summary.comments += batch.issues.iter().map(|r| r.comments.len() as u64).sum::<u64>();
+            summary.worklogs += batch.issues.iter().map(|r| r.worklogs.len() as u64).sum::<u64>();
+            summary.users += batch.users.len() as u64;
+            self.store.apply_batch(&batch).await?;
+        }
+        match page.next_page_token {
+            Some(next) if !page.is_last => state.page_token = Some(next),
+            _ => state.issues_done = true,
+        }
+        Ok(())
+    }
 
-        if full {
+    async fn finish_step(&self, state: &mut RunState) -> Result<(), SyncError> {
+        let project = state.project.clone();
+        let summary = &mut state.summary;
+        if state.full {
             // The worklog stream takes over from here: everything before is in the batches.
             let worklog_cursor = self
                 .store
-                .sync_state(project, SyncEntity::Worklogs)
+                .sync_state(&project, SyncEntity::Worklogs)
                 .await?
                 .and_then(|s| s.cursor_ms);
-            if worklog_cursor.is_none_or(|cursor| cursor < started_ms) {
-                self.store.apply_worklog_changes(project, &[], &[], started_ms).await?;
+            if worklog_cursor.is_none_or(|cursor| cursor < state.started_ms) {
+                self.store.apply_worklog_changes(&project, &[], &[], state.started_ms).await?;
             }
         } else {
-            self.worklog_stream(project, &scope, &mut summary).await?;
+            let scope = Scope::new(state.tracked.clone());
+            self.worklog_stream(&project, &scope, summary).await?;
         }
-        let last_sweep = self.store.last_sweep_ms(project).await?;
-        let sweep_due =
-            last_sweep.is_none_or(|at| started_ms - at >= duration_ms(self.options.sweep_every));
-        if full || sweep_due {
-            self.sprints(project, &mut summary).await?;
-            self.assignable_users(project, &mut summary).await?;
-            self.sweep(project, &mut summary).await?;
-            self.store.set_last_sweep_ms(project, started_ms).await?;
+        let last_sweep = self.store.last_sweep_ms(&project).await?;
+        let sweep_due = last_sweep
+            .is_none_or(|at| state.started_ms - at >= duration_ms(self.options.sweep_every));
+        if state.full || sweep_due {
+            self.sprints(&project, summary).await?;
+            self.assignable_users(&project, summary).await?;
+            self.sweep(&project, summary).await?;
+            self.store.set_last_sweep_ms(&project, state.started_ms).await?;
         }
-        Ok(summary)
-    }
-
-    /// Every issue page, each committed with its children and the cursor in one transaction.
-    async fn issues(
-        &self,
-        project: &str,
-        jql: &str,
-        scope: &Scope,
-        full: bool,
-        progress: &dyn Progress,
-        summary: &mut SyncSummary,
-    ) -> Result<(), SyncError> {
-        let fields = self.jira.sync_fields();
-        let mut token: Option<String> = None;
-        loop {
-            let page =
-                self.jira.search(jql, &fields, self.options.batch_size, token.as_deref()).await?;
-            let read = page.issues.len() as u64;
-            if let Some(batch) = self.batch(project, page.issues, scope, full).await? {
-                summary.issues += batch.issues.len() as u64;
-                summary.comments +=
-                    batch.issues.iter().map(|r| r.comments.len() as u64).sum::<u64>();
-                summary.worklogs +=
-                    batch.issues.iter().map(|r| r.worklogs.len() as u64).sum::<u64>();
-                summary.users += batch.users.len() as u64;
-                self.store.apply_batch(&batch).await?;
-            }
-            progress.advanced(read);
-            match page.next_page_token {
-                Some(next) if !page.is_last => token = Some(next),
-                _ => return Ok(()),
-            }
-        }
+        Ok(())
     }
 
     /// One page of issues as a batch: truncated comments (always) and worklogs (on a full
@@ -410,6 +558,14 @@ impl SyncEngine {
                 Some(next) if !page.is_last => token = Some(next),
                 _ => break,
             }
+        }
+        if live.is_empty() {
+            // An empty listing is far likelier a permission or indexing hiccup than a
+            // project emptied: never take it as "everything was deleted".
+            let message = "the sweep found no issues at all; nothing was marked deleted";
+            tracing::warn!(project, message);
+            self.store.append_log(project, LogLevel::Warn, message, None).await?;
+            return Ok(());
         }
         let now = Utc::now().timestamp_millis();
         summary.deleted += self.store.mark_issues_deleted(project, &live, now).await? as u64;

@@ -3,11 +3,14 @@
 //!
 //! Shaped like a sink: [`normalize`] is pure (Jira's shapes to the store's rows, tracked-user
 //! filtering, cursor arithmetic); [`engine`] is the I/O part that pages Jira and commits each
-//! batch of up to 100 issues, with its children and the cursor, in one transaction; [`users`]
-//! matches Jira users to team members.
+//! batch of up to 100 issues, with its children and the cursor, in one transaction;
+//! [`function`] runs it as the worker's durable steps; [`users`] matches Jira users to team
+//! members.
 
 pub mod engine;
+pub mod function;
 pub mod normalize;
 pub mod users;
 
-pub use engine::{NoProgress, Progress, SyncEngine, SyncError, SyncOptions, SyncSummary};
+pub use engine::{NoProgress, Progress, RunState, SyncEngine, SyncError, SyncOptions, SyncSummary};
+pub use function::ProjectSync;

@@ -5,14 +5,22 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use clockwork_cache::Cache;
+use clockwork_cache::redis_backend::RedisCache;
 use clockwork_clients::HttpOptions;
-use clockwork_clients::jira_data::{DataOptions, JiraDataClient};
+use clockwork_clients::jira_data::{DataOptions, JiraData, JiraDataClient};
 use clockwork_core::config::JiraConfig;
-use clockwork_jira_sync::{NoProgress, SyncEngine, SyncError, SyncOptions};
+use clockwork_core::event::{Event, PROJECT_SYNC_REQUESTED};
+use clockwork_durable::engine::DEADLINE_MARGIN;
+use clockwork_durable::{Engine, Outcome};
+use clockwork_jira_sync::{NoProgress, ProjectSync, SyncEngine, SyncError, SyncOptions};
+use clockwork_queue::in_process::InProcessQueue;
 use clockwork_store::{Store, StoreConfig, SyncEntity};
 use clockwork_testkit::faults::Fault;
 use clockwork_testkit::jira::FakeJira;
+use clockwork_testkit::redis_db::RedisDb;
 use secrecy::SecretString;
+use serde_json::json;
 use sqlx::{Connection, Executor, PgConnection};
 
 const POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
@@ -109,6 +117,7 @@ on_both_databases! {
         assert!(counts.jira_users >= 1);
         let requests = site.client.requests() - before;
         assert!(requests <= 3 + 2 + 10 + 1 + 1, "search pages, boards and sprints, users, sweep: {requests}");
+        assert_eq!(summary.requests, requests, "the summary counts every request");
     }
 
     async fn truncated_comments_are_read_to_the_end(site) {
@@ -219,6 +228,68 @@ on_both_databases! {
         site.jira.seed_project("KAN", 1, 0, 0);
         assert!(site.store.try_lease("KAN", "someone-else", Duration::from_secs(60)).await.expect("lease"));
         assert!(matches!(site.sync(false).await, Err(SyncError::Busy(_))));
+    }
+
+    async fn a_sweep_that_lists_no_issues_marks_nothing_deleted(site) {
+        let seeded = site.jira.seed_project("KAN", 5, 0, 0);
+        site.sync(true).await.expect("full");
+        for id in seeded.issue_ids.clone() {
+            site.jira.remove_issue(&id.to_string());
+        }
+        let summary = site.sync(true).await.expect("full again");
+        assert_eq!(summary.deleted, 0);
+        assert_eq!(site.store.counts().await.expect("counts").issues_deleted, 0);
+        let logs = site.store.sync_logs("KAN", 10).await.expect("logs");
+        assert!(logs.iter().any(|log| log.message.contains("nothing was marked deleted")), "{logs:?}");
+    }
+
+    async fn the_worker_runs_a_long_sync_in_slices_under_one_run_id(site) {
+        site.jira.seed_project("KAN", 350, 1, 1);
+        let redis = RedisDb::lease().await;
+        let cache: Arc<dyn Cache> =
+            Arc::new(RedisCache::connect(&SecretString::from(redis.url.clone())).await.expect("Redis"));
+        let (queue, mut receiver) = InProcessQueue::new();
+        let sync = SyncEngine::new(site.client.clone(), site.store.clone(), SyncOptions::default());
+        // A budget of a millisecond: every delivery commits one batch, then continues.
+        let engine = Engine::new(cache)
+            .register(Arc::new(ProjectSync::new(Arc::new(sync))))
+            .with_lease(DEADLINE_MARGIN + Duration::from_millis(1))
+            .with_continuations(Arc::new(queue));
+        let mut event = Event::with_id(PROJECT_SYNC_REQUESTED, "sync-kan-1", json!({ "projectKey": "kan", "full": true }));
+        let mut deliveries = 1;
+        let output = loop {
+            match engine.handle(&event).await {
+                Outcome::Continued { .. } => {
+                    event = receiver.recv().await.expect("continuation");
+                    assert_eq!(event.id, "sync-kan-1");
+                    deliveries += 1;
+                }
+                Outcome::Completed { output, .. } => break output,
+                other => panic!("unexpected {other:?}"),
+            }
+        };
+        assert_eq!(deliveries, 4, "one batch of 100 a delivery");
+        assert_eq!(output["issues"], 350);
+        assert_eq!(output["project"], "KAN");
+        let counts = site.store.counts().await.expect("counts");
+        assert_eq!((counts.issues, counts.comments, counts.worklogs), (350, 350, 350));
+        assert!(site.store.try_lease("KAN", "next-run", Duration::from_secs(60)).await.expect("lease"), "released");
+    }
+
+    async fn a_sync_event_without_a_valid_project_key_fails_for_good(site) {
+        let redis = RedisDb::lease().await;
+        let cache: Arc<dyn Cache> =
+            Arc::new(RedisCache::connect(&SecretString::from(redis.url.clone())).await.expect("Redis"));
+        let sync = SyncEngine::new(site.client.clone(), site.store.clone(), SyncOptions::default());
+        let engine = Engine::new(cache).register(Arc::new(ProjectSync::new(Arc::new(sync))));
+        for data in [json!({ "full": true }), json!({ "projectKey": "../KAN" })] {
+            let outcome = engine.handle(&Event::new(PROJECT_SYNC_REQUESTED, data)).await;
+            assert!(
+                matches!(&outcome, Outcome::Failed { error, .. } if error.code == "MALFORMED_EVENT"),
+                "{outcome:?}"
+            );
+        }
+        assert_eq!(site.jira.total_requests(), 0);
     }
 
     async fn tracked_users_limit_what_is_ingested(site) {

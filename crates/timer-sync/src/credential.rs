@@ -11,6 +11,7 @@ use chrono::{TimeDelta, Utc};
 use clockwork_cache::Cache;
 use clockwork_clients::report::{Credential, TimerReport};
 use clockwork_durable::StepError;
+use secrecy::ExposeSecret;
 
 use crate::report_failure;
 
@@ -69,12 +70,16 @@ impl CredentialCache {
         Ok(fresh.to_cache_json())
     }
 
-    /// Keeps a credential (a fresh one, or one the report app refreshed) in both tiers.
+    /// Keeps a credential (a fresh one, or one the report app refreshed) in both tiers;
+    /// the one already held is not written again, so a warm run spends no round trip here.
     pub async fn remember(
         &self,
         cache: &dyn Cache,
         credential: &Credential,
     ) -> Result<(), StepError> {
+        if self.held().is_some_and(|held| same(&held, credential)) {
+            return Ok(());
+        }
         self.remember_locally(credential);
         let ttl = usable_for(credential);
         if ttl.is_zero() {
@@ -101,4 +106,8 @@ impl CredentialCache {
     fn remember_locally(&self, credential: &Credential) {
         *self.memory.lock().unwrap_or_else(|e| e.into_inner()) = Some(credential.clone());
     }
+}
+
+fn same(a: &Credential, b: &Credential) -> bool {
+    a.expires_at == b.expires_at && a.token.expose_secret() == b.token.expose_secret()
 }

@@ -17,7 +17,7 @@ use clockwork_clients::JiraApi;
 use clockwork_clients::report::{ReportError, TimerReport};
 use clockwork_core::contract::Timer;
 use clockwork_core::event::TIMERS_SYNC_REQUESTED;
-use clockwork_durable::{Function, RunContext, StepError};
+use clockwork_durable::{Function, RunContext, RunEnd, StepError};
 use serde::{Deserialize, Serialize};
 
 pub mod authors;
@@ -85,7 +85,7 @@ impl Function for TimerSync {
         &self,
         ctx: &mut RunContext<'_>,
         _data: &serde_json::Value,
-    ) -> Result<serde_json::Value, StepError> {
+    ) -> Result<RunEnd, StepError> {
         let started = Instant::now();
         let cache = self.cache.as_ref();
         let credential = ctx
@@ -121,6 +121,7 @@ impl Function for TimerSync {
             duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
         };
         serde_json::to_value(&summary)
+            .map(RunEnd::Completed)
             .map_err(|e| StepError::permanent("SUMMARY_UNSERIALIZABLE", e.to_string()))
     }
 }

@@ -85,11 +85,6 @@ impl JiraDataClient {
         }
     }
 
-    /// Requests sent so far (retries and site checks included).
-    pub fn requests(&self) -> u64 {
-        self.traffic.requests()
-    }
-
     fn custom_fields(&self) -> CustomFields<'_> {
         CustomFields {
             sprint: &self.options.sprint_field,
@@ -148,6 +143,10 @@ impl JiraDataClient {
 
 #[async_trait]
 impl JiraData for JiraDataClient {
+    fn requests(&self) -> u64 {
+        self.traffic.requests()
+    }
+
     #[tracing::instrument(skip_all)]
     async fn myself(&self) -> Result<DataUser, JiraDataError> {
         self.get("/rest/api/3/myself", &[]).await

@@ -84,6 +84,9 @@ impl Default for DataOptions {
 /// The Jira reads of a project sync.
 #[async_trait]
 pub trait JiraData: Send + Sync + fmt::Debug {
+    /// Requests sent so far by this client (retries included): what a sync reports.
+    fn requests(&self) -> u64;
+
     /// The account the credentials act as (its `time_zone` is the zone JQL dates are read in).
     async fn myself(&self) -> Result<DataUser, JiraDataError>;
 
