@@ -7,56 +7,23 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use aws_sdk_sqs::Client;
 use aws_sdk_sqs::config::interceptors::BeforeTransmitInterceptorContextRef;
 use aws_sdk_sqs::config::retry::RetryConfig;
-use aws_sdk_sqs::config::{
-    BehaviorVersion, ConfigBag, Credentials, Intercept, Region, RuntimeComponents,
-};
+use aws_sdk_sqs::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_sqs::error::BoxError;
-use aws_sdk_sqs::types::QueueAttributeName;
 use clockwork_core::event::{Event, PROJECT_SYNC_REQUESTED, TIMERS_SYNC_REQUESTED};
 use clockwork_queue::sqs::{EVENT_NAME_ATTRIBUTE, SqsQueue};
 use clockwork_queue::{Queue, QueueError};
+use clockwork_testkit::moto;
 use serde_json::{Value, json};
 
 /// Distinctive so a test can prove it never appears in an error message.
 const SECRET_KEY: &str = "test-secret-never-shown";
 
-fn moto_endpoint() -> String {
-    std::env::var("AWS_ENDPOINT_URL")
-        .ok()
-        .filter(|url| !url.is_empty())
-        .unwrap_or_else(|| "http://127.0.0.1:5000".to_owned())
-}
-
 fn config(endpoint: &str) -> aws_sdk_sqs::config::Builder {
-    aws_sdk_sqs::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .endpoint_url(endpoint)
-        .credentials_provider(Credentials::new("test", SECRET_KEY, None, None, "tests"))
+    moto::config(endpoint, SECRET_KEY)
 }
 
 fn moto_client() -> Client {
-    Client::from_conf(config(&moto_endpoint()).build())
-}
-
-/// A fresh queue on moto; panics with how to start moto when it is not there.
-async fn create_queue(client: &Client, visibility_timeout_secs: u32) -> String {
-    let name = format!("clockwork-test-{}", uuid::Uuid::new_v4());
-    let created = client
-        .create_queue()
-        .queue_name(&name)
-        .attributes(QueueAttributeName::VisibilityTimeout, visibility_timeout_secs.to_string())
-        .send()
-        .await;
-    match created {
-        Ok(output) => output.queue_url.expect("CreateQueue returns the queue URL"),
-        Err(err) => panic!(
-            "no SQS server answers at {endpoint}: these tests need moto, so run `.ci/services` \
-             first (or point AWS_ENDPOINT_URL at another SQS server). CreateQueue failed: {err}",
-            endpoint = moto_endpoint(),
-            err = aws_sdk_sqs::error::DisplayErrorContext(&err),
-        ),
-    }
+    Client::from_conf(config(&moto::endpoint()).build())
 }
 
 /// Reads one message with the raw SDK, independently of `SqsQueue::receive`.
@@ -97,7 +64,7 @@ impl Intercept for CountAttempts {
 #[tokio::test]
 async fn sent_event_arrives_as_the_envelope_json() {
     let client = moto_client();
-    let url = create_queue(&client, 30).await;
+    let url = moto::create_queue(&client, 30).await;
     let queue = SqsQueue::with_client(client.clone(), &url);
     let event = Event::with_id(
         PROJECT_SYNC_REQUESTED,
@@ -122,7 +89,7 @@ async fn sent_event_arrives_as_the_envelope_json() {
 #[tokio::test]
 async fn event_name_travels_as_a_message_attribute() {
     let client = moto_client();
-    let url = create_queue(&client, 30).await;
+    let url = moto::create_queue(&client, 30).await;
     let queue = SqsQueue::with_client(client.clone(), &url);
 
     queue.send(&Event::new(TIMERS_SYNC_REQUESTED, json!({}))).await.expect("send");
@@ -139,10 +106,10 @@ async fn event_name_travels_as_a_message_attribute() {
 async fn missing_queue_is_rejected_not_retried() {
     let client = moto_client();
     // A request to moto proves it is up, so the rejection below is about the queue alone.
-    create_queue(&client, 30).await;
+    moto::create_queue(&client, 30).await;
     let attempts = CountAttempts::default();
-    let counted = Client::from_conf(config(&moto_endpoint()).interceptor(attempts.clone()).build());
-    let missing = format!("{}/000000000000/missing-{}", moto_endpoint(), uuid::Uuid::new_v4());
+    let counted = Client::from_conf(config(&moto::endpoint()).interceptor(attempts.clone()).build());
+    let missing = format!("{}/000000000000/missing-{}", moto::endpoint(), uuid::Uuid::new_v4());
     let queue = SqsQueue::with_client(counted, &missing);
 
     let err = queue.send(&Event::new(TIMERS_SYNC_REQUESTED, json!({}))).await.unwrap_err();
@@ -171,7 +138,7 @@ async fn unreachable_endpoint_is_unavailable() {
 #[tokio::test]
 async fn ping_succeeds_on_an_existing_queue() {
     let client = moto_client();
-    let url = create_queue(&client, 30).await;
+    let url = moto::create_queue(&client, 30).await;
 
     SqsQueue::with_client(client, &url).ping().await.expect("ping");
 }
@@ -179,7 +146,7 @@ async fn ping_succeeds_on_an_existing_queue() {
 #[tokio::test]
 async fn receive_reports_the_receive_count() {
     let client = moto_client();
-    let url = create_queue(&client, 30).await;
+    let url = moto::create_queue(&client, 30).await;
     let queue = SqsQueue::with_client(client, &url);
     let event = Event::with_id(TIMERS_SYNC_REQUESTED, "run-7", json!({}));
     queue.send(&event).await.expect("send");
@@ -202,7 +169,7 @@ async fn receive_reports_the_receive_count() {
 async fn deleted_message_is_not_redelivered() {
     let client = moto_client();
     // A zero visibility timeout redelivers an undeleted message on the very next receive.
-    let url = create_queue(&client, 0).await;
+    let url = moto::create_queue(&client, 0).await;
     let queue = SqsQueue::with_client(client, &url);
     queue.send(&Event::new(TIMERS_SYNC_REQUESTED, json!({}))).await.expect("send");
 

@@ -15,7 +15,7 @@ use sqlx::sqlite::{
     SqliteArguments, SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePoolOptions,
     SqliteRow, SqliteSynchronous,
 };
-use sqlx::{Arguments, FromRow, PgPool, Postgres, Sqlite, SqlitePool, Transaction};
+use sqlx::{Arguments, Encode, FromRow, PgPool, Postgres, Sqlite, SqlitePool, Transaction, Type};
 
 use crate::config::{Backend, StoreConfig, userinfo};
 use crate::error::{Result, StoreError};
@@ -109,27 +109,29 @@ impl<'a> Statement<'a> {
     }
 
     fn sqlite_args(&self) -> Result<SqliteArguments<'a>> {
-        let mut args = SqliteArguments::default();
-        for value in &self.values {
-            let added = match *value {
-                Value::Text(text) => Arguments::add(&mut args, text),
-                Value::Int(int) => Arguments::add(&mut args, int),
-                Value::Real(real) => Arguments::add(&mut args, real),
-                Value::Bool(flag) => Arguments::add(&mut args, flag),
-            };
-            added.map_err(|error| StoreError::Invalid(error.to_string()))?;
-        }
-        Ok(args)
+        self.arguments()
     }
 
     fn pg_args(&self) -> Result<PgArguments> {
-        let mut args = PgArguments::default();
+        self.arguments()
+    }
+
+    /// The values bound for one driver.
+    fn arguments<A>(&self) -> Result<A>
+    where
+        A: Arguments<'a> + Default,
+        Option<&'a str>: Encode<'a, A::Database> + Type<A::Database>,
+        Option<i64>: Encode<'a, A::Database> + Type<A::Database>,
+        Option<f64>: Encode<'a, A::Database> + Type<A::Database>,
+        bool: Encode<'a, A::Database> + Type<A::Database>,
+    {
+        let mut args = A::default();
         for value in &self.values {
             let added = match *value {
-                Value::Text(text) => Arguments::add(&mut args, text),
-                Value::Int(int) => Arguments::add(&mut args, int),
-                Value::Real(real) => Arguments::add(&mut args, real),
-                Value::Bool(flag) => Arguments::add(&mut args, flag),
+                Value::Text(text) => args.add(text),
+                Value::Int(int) => args.add(int),
+                Value::Real(real) => args.add(real),
+                Value::Bool(flag) => args.add(flag),
             };
             added.map_err(|error| StoreError::Invalid(error.to_string()))?;
         }

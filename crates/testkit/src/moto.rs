@@ -12,16 +12,19 @@ pub fn endpoint() -> String {
         .unwrap_or_else(|| "http://127.0.0.1:5000".to_owned())
 }
 
+/// An SQS client configuration for `endpoint` with dummy credentials (`secret_key` lets a
+/// test prove a secret never shows), to adjust before building.
+pub fn config(endpoint: &str, secret_key: &str) -> aws_sdk_sqs::config::Builder {
+    aws_sdk_sqs::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .endpoint_url(endpoint)
+        .credentials_provider(Credentials::new("test", secret_key, None, None, "testkit"))
+}
+
 /// An SQS client for moto with dummy credentials.
 pub fn client() -> Client {
-    Client::from_conf(
-        aws_sdk_sqs::Config::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .region(Region::new("us-east-1"))
-            .endpoint_url(endpoint())
-            .credentials_provider(Credentials::new("test", "test", None, None, "testkit"))
-            .build(),
-    )
+    Client::from_conf(config(&endpoint(), "test").build())
 }
 
 /// A fresh queue of one's own, so tests share moto and still run in parallel.
