@@ -197,7 +197,9 @@ impl SyncEngine {
     ) -> Result<SyncSummary, SyncError> {
         let mut state = self.begin(project, full, &self.options.holder).await?;
         if progress.wants_total() {
+            let requests = self.jira.requests();
             let total = self.jira.approximate_count(&state.jql()).await;
+            state.summary.requests += self.jira.requests() - requests;
             progress.total(self.settle(&state, total).await?);
         }
         while !state.issues_done {
@@ -394,6 +396,11 @@ impl SyncEngine {
             self.assignable_users(&project, summary).await?;
             self.sweep(&project, summary).await?;
             self.store.set_last_sweep_ms(&project, state.started_ms).await?;
+        }
+        if self.store.tracked_users(&project).await? != state.tracked {
+            // Someone was watched while this run went on; its batches moved the cursor
+            // past their history, so the backfill is still owed.
+            self.store.request_full_sync(&project).await?;
         }
         Ok(())
     }

@@ -292,6 +292,20 @@ on_both_databases! {
         assert_eq!(site.jira.total_requests(), 0);
     }
 
+    async fn a_user_watched_during_a_run_still_gets_the_backfill(site) {
+        let seeded = site.jira.seed_project("KAN", 150, 0, 0);
+        site.store.track_project("KAN", "10000", "Kanban").await.expect("track");
+        let mut state = site.engine.begin("KAN", true, "run-a").await.expect("begin");
+        state = site.engine.next_batch(state).await.expect("first batch");
+        site.store.add_tracked_user("KAN", &seeded.account_ids[0]).await.expect("watch");
+        while !state.issues_done {
+            state = site.engine.next_batch(state).await.expect("batch");
+        }
+        site.engine.finish(state).await.expect("finish");
+        let cursor = site.store.sync_state("KAN", SyncEntity::Issues).await.expect("state").and_then(|s| s.cursor_ms);
+        assert_eq!(cursor, None, "the next run is a full one");
+    }
+
     async fn tracked_users_limit_what_is_ingested(site) {
         let seeded = site.jira.seed_project("KAN", 40, 2, 2);
         let one = seeded.account_ids[0].clone();

@@ -2,16 +2,23 @@
 //!
 //! - [`serve`]: every route on one port, with embedded parts unless the environment names
 //!   shared ones; `--demo` adds the simulated Jira and Clockwork of the test kit.
-//! - [`sync`]: one sync run, its JSON summary printed last.
+//! - [`sync`]: one timer sync or Jira project sync, its JSON summary printed last.
+//! - [`projects`] and [`users`]: the Jira data integrator's tracked projects, watched users
+//!   and team matching; [`migrate`]: the store's schema.
 //! - [`token`]: signs client and admin tokens.
-//! - [`wiring`]: upstream settings (environment or demo) and embedded parts.
+//! - [`wiring`]: upstream settings (environment or demo), embedded parts and the store;
+//!   [`table`]: plain-text tables.
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 
+mod migrate;
+mod projects;
 mod serve;
 mod sync;
+mod table;
 mod token;
+mod users;
 mod wiring;
 
 #[derive(Debug, Parser)]
@@ -31,6 +38,14 @@ enum Command {
     /// Manage API tokens.
     #[command(subcommand)]
     Token(token::TokenCommand),
+    /// Apply the store's migrations (DATABASE_URL, default sqlite://./data/clockwork.db).
+    Migrate,
+    /// The Jira projects the integrator syncs.
+    #[command(subcommand)]
+    Projects(projects::ProjectsCommand),
+    /// The team and its Jira accounts.
+    #[command(subcommand)]
+    Users(users::UsersCommand),
 }
 
 #[tokio::main]
@@ -42,5 +57,8 @@ async fn main() -> Result<()> {
         Command::Serve(args) => serve::run(args).await,
         Command::Sync(command) => sync::run(command).await,
         Command::Token(command) => token::run(command),
+        Command::Migrate => migrate::run().await,
+        Command::Projects(command) => projects::run(command).await,
+        Command::Users(command) => users::run(command).await,
     }
 }

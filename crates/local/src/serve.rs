@@ -15,6 +15,7 @@ use clockwork_api::routes::sync::request_timer_sync;
 use clockwork_clients::HttpOptions;
 use clockwork_core::config::{AuthConfig, CacheConfig, QueueConfig};
 use clockwork_queue::sqs::SqsQueue;
+use clockwork_worker::wiring::with_project_sync;
 
 use crate::wiring::{self, Upstreams, embedded_unless_set};
 
@@ -54,7 +55,15 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         Auth::new(&upstreams.auth),
         HttpOptions::default(),
     ));
-    let engine = upstreams.engine(cache, app.jira.clone());
+    let engine = match upstreams.engine(cache, app.jira.clone()) {
+        Some(engine) => {
+            // The worker in-process also runs project syncs sent to the queue.
+            let (store, _) = wiring::store().await?;
+            let engine = with_project_sync(engine, &upstreams.jira, store, queue.clone()).await?;
+            Some(Arc::new(engine))
+        }
+        None => None,
+    };
     match (&engine, receiver, &queue_config) {
         (Some(engine), Some(receiver), _) => {
             tokio::spawn(clockwork_worker::local::consume(engine.clone(), receiver, queue));

@@ -1,20 +1,28 @@
 //! `clockwork-local sync timers [--demo]`: one timer-sync run; its JSON summary last.
+//! `clockwork-local sync jira --project KEY [--full] [--demo]`: one project sync with a
+//! progress bar on stderr; its JSON summary last.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
+use clockwork_clients::jira_data::{DataOptions, JiraDataClient};
 use clockwork_clients::{HttpOptions, JiraApi, JiraClient};
+use clockwork_core::ProjectKey;
 use clockwork_core::event::{Event, TIMERS_SYNC_REQUESTED};
 use clockwork_durable::Outcome;
+use clockwork_jira_sync::{Progress, SyncEngine, SyncError, SyncOptions};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 
-use crate::wiring::{Upstreams, cache};
+use crate::wiring::{self, Upstreams, cache, jira_failure};
 
 #[derive(Debug, Subcommand)]
 pub enum SyncCommand {
     /// Run `sync-active-timers` once.
     Timers(TimersArgs),
+    /// Sync one tracked Jira project: incremental, or full on its first run or with --full.
+    Jira(JiraArgs),
 }
 
 #[derive(Debug, Args)]
@@ -24,9 +32,28 @@ pub struct TimersArgs {
     demo: bool,
 }
 
+#[derive(Debug, Args)]
+pub struct JiraArgs {
+    /// The tracked project's key, e.g. KAN.
+    #[arg(long, value_parser = ProjectKey::parse)]
+    project: ProjectKey,
+    /// Read every issue again instead of those changed since the last sync.
+    #[arg(long)]
+    full: bool,
+    /// Sync from the simulated demo Jira instead of the configured one.
+    #[arg(long)]
+    demo: bool,
+}
+
 pub async fn run(command: SyncCommand) -> Result<()> {
-    let SyncCommand::Timers(args) = command;
-    let upstreams = if args.demo { Upstreams::demo().await? } else { Upstreams::from_env(false)? };
+    match command {
+        SyncCommand::Timers(args) => timers(args).await,
+        SyncCommand::Jira(args) => jira(args).await,
+    }
+}
+
+async fn timers(args: TimersArgs) -> Result<()> {
+    let upstreams = Upstreams::load(args.demo).await?;
     let (cache, _) = cache().await?;
     let jira: Arc<dyn JiraApi> = Arc::new(JiraClient::new(&upstreams.jira, HttpOptions::default()));
     let engine = upstreams.engine(cache, jira).context(
@@ -42,5 +69,69 @@ pub async fn run(command: SyncCommand) -> Result<()> {
             bail!("timer sync failed: {error}")
         }
         other => bail!("timer sync did not run: {other:?}"),
+    }
+}
+
+async fn jira(args: JiraArgs) -> Result<()> {
+    let upstreams = Upstreams::load(args.demo).await?;
+    let (store, _) = wiring::store().await?;
+    let key = args.project.as_str();
+    if !store.tracked_projects().await?.iter().any(|project| project.key == key) {
+        bail!(
+            "{key} is not tracked: run `clockwork-local projects track {key}` first \
+             (`clockwork-local projects list` shows Jira's projects)"
+        );
+    }
+    let client = Arc::new(JiraDataClient::new(&upstreams.jira, DataOptions::default()));
+    let engine = SyncEngine::new(client, store, SyncOptions::default());
+    let bar = IssueBar::new(key)?;
+    let result = engine.sync_project(key, args.full, &bar).await;
+    // The summary follows on stdout; in a terminal it would share the bar's line.
+    bar.0.finish_and_clear();
+    let summary = match result {
+        Ok(summary) => summary,
+        Err(SyncError::Jira(error)) => return Err(jira_failure(&format!("sync of {key}"), &error)),
+        Err(other) => bail!("sync of {key} failed ({}): {other}", other.code()),
+    };
+    writeln!(std::io::stdout(), "{}", serde_json::to_string(&summary)?)?;
+    Ok(())
+}
+
+/// The issue phase on stderr: issues read of Jira's estimate, the rate and an ETA. Hidden
+/// when stderr is not a terminal; then no request is spent on the estimate either.
+struct IssueBar(ProgressBar);
+
+impl IssueBar {
+    fn new(project: &str) -> Result<Self> {
+        let target = if std::io::stderr().is_terminal() {
+            ProgressDrawTarget::stderr()
+        } else {
+            ProgressDrawTarget::hidden()
+        };
+        let style = ProgressStyle::with_template(
+            "{prefix} [{bar:30}] {human_pos}/~{human_len} issues  {rate}  ETA {eta}",
+        )?
+        .with_key("rate", |state: &ProgressState, out: &mut dyn std::fmt::Write| {
+            let _ = write!(out, "{:.0}/s", state.per_sec());
+        })
+        .progress_chars("=> ");
+        let bar = ProgressBar::with_draw_target(None, target)
+            .with_style(style)
+            .with_prefix(project.to_owned());
+        Ok(Self(bar))
+    }
+}
+
+impl Progress for IssueBar {
+    fn wants_total(&self) -> bool {
+        !self.0.is_hidden()
+    }
+
+    fn total(&self, issues: u64) {
+        self.0.set_length(issues);
+    }
+
+    fn advanced(&self, issues: u64) {
+        self.0.inc(issues);
     }
 }

@@ -1,16 +1,19 @@
-//! What `serve` and `sync` share: the upstream settings (from the environment, or the
-//! demo's simulated sites) and the embedded parts used when no shared one is configured.
+//! What the commands share: the upstream settings (from the environment, or the demo's
+//! simulated sites), the embedded parts used when no shared one is configured, the store,
+//! and how a classified failure is told to the person at the terminal.
 
 use std::sync::Arc;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, anyhow, bail};
 use clockwork_cache::Cache;
+use clockwork_clients::jira_data::JiraDataError;
 use clockwork_clients::{HttpOptions, JiraApi, report};
 use clockwork_core::config::{
     AuthConfig, CacheConfig, ClockworkConfig, ConfigError, JiraConfig, TimerSourceConfig,
     merge_missing,
 };
 use clockwork_durable::Engine;
+use clockwork_store::{Store, StoreConfig};
 use clockwork_testkit::demo::{
     self, DEMO_CLOCKWORK_TOKEN, DEMO_JIRA_COOKIE, DEMO_JIRA_EMAIL, DEMO_JIRA_TOKEN,
 };
@@ -50,6 +53,11 @@ impl Upstreams {
         }
     }
 
+    /// The demo's sites with `--demo`, else the environment's (auth not needed).
+    pub async fn load(demo: bool) -> Result<Self> {
+        if demo { Self::demo().await } else { Self::from_env(false) }
+    }
+
     /// Starts the simulated sites and points everything at them; auth is off.
     pub async fn demo() -> Result<Self> {
         let demo = demo::start_demo(None, None).await.context("starting the simulated sites")?;
@@ -78,10 +86,10 @@ impl Upstreams {
     }
 
     /// The durable engine with the timer sync, when a timer source is configured.
-    pub fn engine(&self, cache: Arc<dyn Cache>, jira: Arc<dyn JiraApi>) -> Option<Arc<Engine>> {
+    pub fn engine(&self, cache: Arc<dyn Cache>, jira: Arc<dyn JiraApi>) -> Option<Engine> {
         let source = self.timer_source.as_ref()?;
         let report = report::from_config(source, HttpOptions::default());
-        Some(Arc::new(clockwork_worker::wiring::engine(cache, report, jira)))
+        Some(clockwork_worker::wiring::engine(cache, report, jira))
     }
 }
 
@@ -103,4 +111,18 @@ pub fn embedded_unless_set<T>(configured: Result<T, ConfigError>, embedded: T) -
 pub async fn cache() -> Result<(Arc<dyn Cache>, CacheConfig)> {
     let config = embedded_unless_set(CacheConfig::from_env(), CacheConfig::Memory)?;
     Ok((clockwork_cache::from_config(&config).await?, config))
+}
+
+/// The store `DATABASE_URL` names (else the local SQLite file, created with its folder),
+/// with its migrations applied: every command that uses the store starts here.
+pub async fn store() -> Result<(Store, StoreConfig)> {
+    let config = StoreConfig::from_env()?;
+    let store = Store::connect(&config).await?;
+    store.migrate().await?;
+    Ok((store, config))
+}
+
+/// A classified Jira failure as a person should read it: what failed, its code, what to do.
+pub fn jira_failure(what: &str, error: &JiraDataError) -> anyhow::Error {
+    anyhow!("{what} failed ({}): {}\nwhat to do: {}", error.code, error.message, error.advice)
 }

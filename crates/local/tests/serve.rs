@@ -1,16 +1,21 @@
 //! The local runner as a person starts it: the real binary, over HTTP.
 
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 
 use clockwork_api::auth::{Auth, Caller};
 use clockwork_core::config::AuthConfig;
 use clockwork_testkit::demo::{DEMO_ACCOUNT_ID, DEMO_PROJECT_KEYS};
 use secrecy::SecretString;
+use support::local;
+
+mod support;
 
 struct Server {
     child: Child,
     base: String,
+    /// Holds the Jira store of the in-process worker.
+    _data: tempfile::TempDir,
 }
 
 impl Drop for Server {
@@ -20,30 +25,11 @@ impl Drop for Server {
     }
 }
 
-fn local() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_clockwork-local"));
-    for name in [
-        "JIRA_DOMAIN",
-        "JIRA_BASE_URL",
-        "ATLASSIAN_EMAIL",
-        "ATLASSIAN_API_TOKEN",
-        "API_JWT_SECRET",
-        "AUTH_DISABLED",
-        "REDIS_URL",
-        "UPSTASH_REDIS_REST_URL",
-        "UPSTASH_REDIS_REST_TOKEN",
-        "SQS_QUEUE_URL",
-        "CLOCKWORK_API_TOKEN",
-        "PORT",
-    ] {
-        command.env_remove(name);
-    }
-    command
-}
-
 /// Starts `serve --demo` on a free port and reads the address from its banner.
 fn serve_demo() -> Server {
+    let data = tempfile::tempdir().expect("temp dir");
     let mut child = local()
+        .env("DATABASE_URL", format!("sqlite://{}", data.path().join("store.db").display()))
         .args(["serve", "--demo", "--port", "0"])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -57,7 +43,7 @@ fn serve_demo() -> Server {
     std::thread::spawn(move || std::io::copy(&mut lines, &mut std::io::sink()));
     let base = banner.trim().rsplit(' ').next().expect("address").to_owned();
     assert!(base.starts_with("http://127.0.0.1:"), "{banner}");
-    Server { child, base }
+    Server { child, base, _data: data }
 }
 
 #[tokio::test]

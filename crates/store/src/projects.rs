@@ -5,6 +5,7 @@ use crate::Store;
 use crate::error::{Result, StoreError};
 use crate::model::TrackedProject;
 use crate::pool::Statement;
+use crate::sync_state::SyncEntity;
 
 impl Store {
     /// Tracks a project (again); true when it was not tracked before.
@@ -49,22 +50,37 @@ impl Store {
         self.pool.fetch_all(statement).await
     }
 
-    /// Adds an account to the project's watchlist; true when it was not on it yet
-    /// (the caller then backfills that account's history with a full sync).
+    /// Adds an account to the project's watchlist; true when it was not on it yet. A new
+    /// account's history is not in the store (only watched work is ingested), so the same
+    /// transaction drops the project's issue cursor: the next sync is a full one (a backfill).
     pub async fn add_tracked_user(&self, project: &str, account_id: &str) -> Result<bool> {
-        let statement = Statement::new(
+        let mut tx = self.pool.begin().await?;
+        let insert = Statement::new(
             "INSERT INTO project_tracked_users (project_key, account_id, added_ms) \
              VALUES ($1, $2, $3) ON CONFLICT (project_key, account_id) DO NOTHING",
         )
         .bind(project)
         .bind(account_id)
         .bind(self.now_ms());
-        match self.pool.execute(statement).await {
-            Ok(added) => Ok(added > 0),
+        let added = match tx.execute(insert).await {
+            Ok(added) => added > 0,
             // The only foreign key here is the project's.
-            Err(StoreError::Constraint(_)) => Err(StoreError::UnknownProject(project.into())),
-            Err(other) => Err(other),
+            Err(StoreError::Constraint(_)) => {
+                return Err(StoreError::UnknownProject(project.into()));
+            }
+            Err(other) => return Err(other),
+        };
+        if added {
+            tx.execute(full_sync_next(project)).await?;
         }
+        tx.commit().await?;
+        Ok(added)
+    }
+
+    /// Makes the project's next sync a full one, by dropping its issue cursor.
+    pub async fn request_full_sync(&self, project: &str) -> Result<()> {
+        self.pool.execute(full_sync_next(project)).await?;
+        Ok(())
     }
 
     /// False when the account was not on the watchlist.
@@ -84,4 +100,10 @@ impl Store {
         let rows: Vec<(String,)> = self.pool.fetch_all(statement.bind(project)).await?;
         Ok(rows.into_iter().map(|(account_id,)| account_id).collect())
     }
+}
+
+fn full_sync_next(project: &str) -> Statement<'_> {
+    Statement::new("UPDATE sync_states SET cursor_ms = NULL WHERE project_key = $1 AND entity = $2")
+        .bind(project)
+        .bind(SyncEntity::Issues.as_str())
 }

@@ -1,7 +1,8 @@
 //! A simulated Jira site and Clockwork account with sample data, for `clockwork-local serve --demo`
 //! and for tests that want a populated world: 6 people (two hiding their email), 3 projects,
-//! 15 issues, 5 running timers (one person has two) and one finished this morning, and a week
-//! of worklogs. The Jira site hands out report-app credentials both ways (Connect servlet with
+//! 15 issues with a few comments, a KAN scrum board with a closed and an active sprint, 5
+//! running timers (one person has two) and one finished this morning, and a week of worklogs
+//! (the same ones in Jira and in Clockwork, under the same ids). The Jira site hands out report-app credentials both ways (Connect servlet with
 //! [`DEMO_JIRA_COOKIE`], Forge with [`DEMO_TENANT_SESSION_TOKEN`]), and the Clockwork server's
 //! root is the report app serving every timer.
 
@@ -12,7 +13,10 @@ use chrono::{DateTime, Duration, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
 use crate::clockwork::{FakeAuthor, FakeClockwork, FakeTimer, FakeWorklog};
-use crate::jira::{API_USER_ACCOUNT_ID, FakeIssue, FakeJira, FakeProject, FakeUser};
+use crate::jira::{
+    API_USER_ACCOUNT_ID, FakeBoard, FakeComment, FakeIssue, FakeJira, FakeJiraWorklog, FakeProject,
+    FakeSprint, FakeUser,
+};
 
 /// Basic-auth email of the demo Jira site.
 pub const DEMO_JIRA_EMAIL: &str = "clockwork-integration@acme.example";
@@ -98,8 +102,28 @@ const ISSUES: [IssueRow; 15] = [
     ("10015", "MOB-4", "Translate the app into Vietnamese", "In Review", "Task", Some("Lowest"), Some(4)),
 ];
 
-const COMMENTS: [Option<&str>; 5] =
+/// Worklog comments, in turn.
+const WORKLOG_COMMENTS: [Option<&str>; 5] =
     [Some("Pairing session"), None, Some("Code review"), Some("Investigation"), None];
+
+/// Issue comments: issue (index into `ISSUES`), author (index into `PEOPLE`), body; each
+/// issue's comments are made in this order, the last one when the issue was last updated.
+#[rustfmt::skip]
+const ISSUE_COMMENTS: [(usize, usize, &str); 8] = [
+    (1, 1, "Reproduced with jane+test@acme.example: the validator drops the plus."),
+    (1, 0, "Fix is up for review."),
+    (2, 0, "The widget keeps the old start time after the laptop wakes."),
+    (2, 3, "Same on macOS 14."),
+    (4, 2, "Which columns besides issue, date and hours?"),
+    (7, 5, "The new queue is live in staging."),
+    (10, 4, "Most 429s come from the 09:00 schedule overlapping a backfill."),
+    (12, 3, "Only on Android 14 tablets so far."),
+];
+
+/// The KAN scrum board and its sprints: (id, name, state, weeks ago it started).
+const KAN_BOARD: u64 = 1;
+const KAN_SPRINTS: [(u64, &str, &str, i64); 2] =
+    [(1, "KAN Sprint 1", "closed", 4), (2, "KAN Sprint 2", "active", 2)];
 
 /// Both fakes, seeded, with what a person needs to try them.
 #[derive(Debug)]
@@ -125,6 +149,7 @@ pub async fn start_demo(
     let now = Utc::now();
     seed_jira(&jira, now);
     seed_clockwork(&clockwork, now);
+    seed_worklogs(&jira, &clockwork, now);
     jira.set_session_cookie(DEMO_JIRA_COOKIE);
     jira.set_tenant_session_token(DEMO_TENANT_SESSION_TOKEN);
     jira.set_forge_app(DEMO_CLOUD_ID, DEMO_WORKSPACE_ID, DEMO_EXTENSION_ID);
@@ -152,19 +177,49 @@ fn seed_jira(jira: &FakeJira, now: DateTime<Utc>) {
     for (id, key, name) in PROJECTS {
         jira.add_project(FakeProject::new(id, key, name));
     }
+    jira.add_board(FakeBoard::scrum(KAN_BOARD, "KAN board", "KAN"));
+    for (id, name, state, weeks_ago) in KAN_SPRINTS {
+        let start = now - Duration::weeks(weeks_ago);
+        let end = start + Duration::weeks(2);
+        jira.add_sprint(FakeSprint {
+            start_date: Some(start),
+            end_date: Some(end),
+            complete_date: (state == "closed").then_some(end),
+            ..FakeSprint::new(id, KAN_BOARD, name, state)
+        });
+    }
     for (n, (id, key, summary, status, issue_type, priority, assignee)) in
         ISSUES.into_iter().enumerate()
     {
         let hours = i64::try_from(n).unwrap_or(0) * 7 + 1;
+        let updated = now - Duration::hours(hours);
+        // KAN's finished work is in the closed sprint, the rest (but the backlog) in the active one.
+        let sprint = match status {
+            _ if !key.starts_with("KAN-") => None,
+            "Done" => Some(KAN_SPRINTS[0].0),
+            "Backlog" => None,
+            _ => Some(KAN_SPRINTS[1].0),
+        };
         jira.add_issue(FakeIssue {
             status: status.into(),
             issue_type: issue_type.into(),
             priority: priority.map(Into::into),
             assignee: assignee.map(|index| PEOPLE[index].account_id.to_owned()),
             created: now - Duration::days(30) + Duration::hours(hours),
-            updated: now - Duration::hours(hours),
+            updated,
+            sprints: sprint.into_iter().collect(),
             ..FakeIssue::new(id, key, summary)
         });
+        let comments: Vec<_> = ISSUE_COMMENTS.iter().filter(|(issue, ..)| *issue == n).collect();
+        for (k, (_, author, body)) in comments.iter().rev().enumerate() {
+            let at = updated - Duration::minutes(45 * i64::try_from(k).unwrap_or(0));
+            let comment = FakeComment {
+                created: at,
+                updated: at,
+                ..FakeComment::new(PEOPLE[*author].account_id, body)
+            };
+            jira.add_comment(id, comment);
+        }
     }
 }
 
@@ -206,12 +261,11 @@ fn seed_clockwork(clockwork: &FakeClockwork, now: DateTime<Utc>) {
     finished.finished_at = Some(now - Duration::hours(4));
     finished.worklog_count = 1;
     clockwork.add_timer(finished);
-    seed_worklogs(clockwork, now);
 }
 
-/// One or two worklogs a day over the last 7 days for five people, in each person's zone.
-fn seed_worklogs(clockwork: &FakeClockwork, now: DateTime<Utc>) {
-    let mut next_id = 20_000;
+/// One or two worklogs a day over the last 7 days for five people, in each person's zone:
+/// logged in Jira when the work ended, and listed by Clockwork under Jira's id.
+fn seed_worklogs(jira: &FakeJira, clockwork: &FakeClockwork, now: DateTime<Utc>) {
     for (p, person) in PEOPLE.iter().enumerate().take(5) {
         let zone: Tz = person.time_zone.parse().unwrap_or(Tz::UTC);
         let today = now.with_timezone(&zone).date_naive();
@@ -221,21 +275,32 @@ fn seed_worklogs(clockwork: &FakeClockwork, now: DateTime<Utc>) {
                 let local = date.and_time(NaiveTime::MIN)
                     + Duration::minutes(i64::try_from(540 + 240 * slot + 15 * p).unwrap_or(0));
                 let Some(started) = zone.from_local_datetime(&local).earliest() else { continue };
-                if started.with_timezone(&Utc) >= now {
+                let minutes = 30 * (1 + (p + days_ago + slot) % 5);
+                let started_utc = started.with_timezone(&Utc);
+                // Work is logged when it ends: none still going on.
+                let logged = started_utc + Duration::minutes(i64::try_from(minutes).unwrap_or(0));
+                if logged > now {
                     continue;
                 }
                 let (issue_id, ..) = ISSUES[(p * 3 + days_ago + slot) % ISSUES.len()];
-                let minutes = 30 * (1 + (p + days_ago + slot) % 5);
+                let seconds = u64::try_from(minutes * 60).unwrap_or(0);
+                let comment = WORKLOG_COMMENTS[(p + days_ago) % WORKLOG_COMMENTS.len()];
+                let in_jira = FakeJiraWorklog {
+                    comment: comment.map(Into::into),
+                    created: logged,
+                    updated: logged,
+                    ..FakeJiraWorklog::new(person.account_id, started_utc, seconds)
+                };
+                let Some(id) = jira.add_worklog(issue_id, in_jira) else { continue };
                 let mut worklog = FakeWorklog::new(
-                    &next_id.to_string(),
+                    &id,
                     issue_id,
                     person.account_id,
                     started.fixed_offset(),
-                    u64::try_from(minutes * 60).unwrap_or(0),
+                    seconds,
                 );
-                worklog.comment = COMMENTS[(p + days_ago) % COMMENTS.len()].map(Into::into);
+                worklog.comment = comment.map(Into::into);
                 clockwork.add_worklog(worklog);
-                next_id += 1;
             }
         }
     }

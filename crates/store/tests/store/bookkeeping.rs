@@ -10,7 +10,7 @@ use clockwork_store::{
 use serde_json::json;
 
 use crate::Kind;
-use crate::fixtures::PROJECT;
+use crate::fixtures::{self, PROJECT};
 
 const TABLES: [&str; 13] = [
     "comments",
@@ -113,6 +113,37 @@ on_both_databases! {
         assert!(store.tracked_projects().await.unwrap().is_empty());
         assert_eq!(store.tracked_users(PROJECT).await.unwrap().len(), 2, "kept for a re-track");
         assert!(store.track_project(PROJECT, "10001", "Acme").await.unwrap(), "tracked again");
+    }
+
+    async fn adding_a_tracked_user_triggers_a_full_resync_of_that_project(db) {
+        let store = db.store().await;
+        store.track_project(PROJECT, "10001", "Acme").await.unwrap();
+        let batch = fixtures::batch(0..3, 1, 1);
+        store.apply_batch(&batch).await.unwrap();
+        let worklog_cursor = fixtures::UPDATED0 + 5;
+        store.apply_worklog_changes(PROJECT, &[], &[], worklog_cursor).await.unwrap();
+        let mut other = fixtures::batch(10..11, 0, 0);
+        other.project_key = "OTHER".into();
+        other.issues[0].issue.project_key = "OTHER".into();
+        store.apply_batch(&other).await.unwrap();
+
+        assert!(store.add_tracked_user(PROJECT, "acc-1").await.unwrap());
+        assert_eq!(fixtures::issues_cursor(&store).await, None, "the next sync is a full one");
+        let worklogs = store.sync_state(PROJECT, SyncEntity::Worklogs).await.unwrap().unwrap();
+        assert_eq!(worklogs.cursor_ms, Some(worklog_cursor), "only the issue cursor goes");
+        let elsewhere = store.sync_state("OTHER", SyncEntity::Issues).await.unwrap().unwrap();
+        assert_eq!(elsewhere.cursor_ms, Some(other.cursor_ms), "other projects keep theirs");
+        assert_eq!(store.counts().await.unwrap().issues, 4, "the data stays");
+
+        // A user already watched brings nothing new: no backfill.
+        store.apply_batch(&batch).await.unwrap();
+        assert!(!store.add_tracked_user(PROJECT, "acc-1").await.unwrap());
+        assert_eq!(fixtures::issues_cursor(&store).await, Some(batch.cursor_ms));
+        // Nor does a user of a project not tracked: it is refused before anything changes.
+        let err = store.add_tracked_user("OTHER", "acc-1").await.unwrap_err();
+        assert_eq!(err, StoreError::UnknownProject("OTHER".into()));
+        let elsewhere = store.sync_state("OTHER", SyncEntity::Issues).await.unwrap().unwrap();
+        assert_eq!(elsewhere.cursor_ms, Some(other.cursor_ms));
     }
 
     async fn sync_logs_keep_the_error_code(db) {
