@@ -108,7 +108,8 @@ async fn missing_queue_is_rejected_not_retried() {
     // A request to moto proves it is up, so the rejection below is about the queue alone.
     moto::create_queue(&client, 30).await;
     let attempts = CountAttempts::default();
-    let counted = Client::from_conf(config(&moto::endpoint()).interceptor(attempts.clone()).build());
+    let counted =
+        Client::from_conf(config(&moto::endpoint()).interceptor(attempts.clone()).build());
     let missing = format!("{}/000000000000/missing-{}", moto::endpoint(), uuid::Uuid::new_v4());
     let queue = SqsQueue::with_client(counted, &missing);
 
