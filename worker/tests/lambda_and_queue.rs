@@ -139,6 +139,8 @@ async fn a_long_project_sync_continues_through_the_queue_under_one_run_id() {
     let folder = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", folder.path().join("store.db").display());
     let store = Store::connect(&StoreConfig::new(&url).unwrap()).await.unwrap();
+    store.migrate().await.unwrap();
+    store.track_project("OPS", "10001", "Operations").await.unwrap();
     let (client, queue_url, _dlq) = queue_with_dlq(3).await;
     let queue = Arc::new(SqsQueue::with_client(client.clone(), &queue_url));
     let jira = JiraConfig {

@@ -78,6 +78,20 @@ impl Function for ProjectSync {
             None => {
                 let project = request.project_key.as_str();
                 let begun = ctx.step(BEGIN, || async {
+                    let tracked = engine
+                        .store()
+                        .tracked_projects()
+                        .await
+                        .map_err(|e| failure(SyncError::Store(e)))?;
+                    if !tracked.iter().any(|p| p.key == project) {
+                        return Err(StepError::permanent(
+                            "NOT_TRACKED",
+                            format!(
+                                "{project} is not a tracked project; track it first \
+                                 (clockwork-local projects track {project})"
+                            ),
+                        ));
+                    }
                     engine.begin(project, request.full, &run_id).await.map_err(failure)
                 });
                 (0, begun.await?)

@@ -255,6 +255,9 @@ on_both_databases! {
             .register(Arc::new(ProjectSync::new(Arc::new(sync))))
             .with_lease(DEADLINE_MARGIN + Duration::from_millis(1))
             .with_continuations(Arc::new(queue));
+        let untracked = engine.handle(&Event::new(PROJECT_SYNC_REQUESTED, json!({ "projectKey": "KAN" }))).await;
+        assert!(matches!(&untracked, Outcome::Failed { error, .. } if error.code == "NOT_TRACKED"), "{untracked:?}");
+        site.store.track_project("KAN", "10000", "Kanban").await.expect("track");
         let mut event = Event::with_id(PROJECT_SYNC_REQUESTED, "sync-kan-1", json!({ "projectKey": "kan", "full": true }));
         let mut deliveries = 1;
         let output = loop {
