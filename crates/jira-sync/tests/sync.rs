@@ -16,36 +16,15 @@ use clockwork_durable::{Engine, Outcome};
 use clockwork_jira_sync::{NoProgress, ProjectSync, SyncEngine, SyncError, SyncOptions};
 use clockwork_queue::in_process::InProcessQueue;
 use clockwork_store::{Store, StoreConfig, SyncEntity};
+use clockwork_testkit::databases::{Kind, with_database};
 use clockwork_testkit::faults::Fault;
 use clockwork_testkit::jira::FakeJira;
+use clockwork_testkit::on_both_databases;
 use clockwork_testkit::redis_db::RedisDb;
 use secrecy::SecretString;
 use serde_json::json;
-use sqlx::{Connection, Executor, PgConnection};
 
-const POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
 const SEARCH: &str = "POST /rest/api/3/search/jql";
-
-/// Runs a rule as `name::sqlite` and `name::postgres`.
-macro_rules! on_both_databases {
-    ($(async fn $name:ident($site:ident) $body:block)+) => {$(
-        mod $name {
-            use super::*;
-
-            async fn rule($site: Site) $body
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                Site::run(false, rule).await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                Site::run(true, rule).await;
-            }
-        }
-    )+};
-}
 
 struct Site {
     jira: FakeJira,
@@ -55,42 +34,36 @@ struct Site {
 }
 
 impl Site {
-    async fn run<F, Fut>(postgres: bool, rule: F)
+    /// Runs `rule` against a fresh fake Jira and a store on a fresh database of `kind`.
+    async fn run<F, Fut>(kind: Kind, rule: F)
     where
-        F: FnOnce(Site) -> Fut,
+        F: FnOnce(Site) -> Fut + Send + 'static,
         Fut: Future<Output = ()> + Send + 'static,
     {
-        let folder = tempfile::tempdir().expect("temp dir");
-        let schema = postgres.then(|| format!("sync_test_{}", uuid::Uuid::new_v4().simple()));
-        let url = match &schema {
-            Some(schema) => {
-                admin(&format!("CREATE SCHEMA {schema}")).await;
-                format!("{POSTGRES_URL}?options=-c%20search_path%3D{schema}")
-            }
-            None => format!("sqlite://{}", folder.path().join("sync.db").display()),
-        };
-        let jira = FakeJira::start("bot@acme.example", "token").await;
-        let config = JiraConfig {
-            base_url: jira.base_url().parse().expect("URL"),
-            email: "bot@acme.example".into(),
-            api_token: SecretString::from("token"),
-        };
-        let http =
-            HttpOptions { base_backoff: Duration::from_millis(5), ..DataOptions::default().http };
-        let client =
-            Arc::new(JiraDataClient::new(&config, DataOptions { http, ..DataOptions::default() }));
-        let store =
-            Store::connect(&StoreConfig::new(&url).expect("config")).await.expect("connect");
-        store.migrate().await.expect("migrate");
-        let engine = SyncEngine::new(client.clone(), store.clone(), SyncOptions::default());
-        let outcome = tokio::spawn(rule(Site { jira, client, engine, store })).await;
-        if let Some(schema) = schema {
-            admin(&format!("DROP SCHEMA {schema} CASCADE")).await;
-        }
-        drop(folder);
-        if let Err(error) = outcome {
-            std::panic::resume_unwind(error.into_panic());
-        }
+        with_database(kind, |database| async move {
+            let jira = FakeJira::start("bot@acme.example", "token").await;
+            let config = JiraConfig {
+                base_url: jira.base_url().parse().expect("URL"),
+                email: "bot@acme.example".into(),
+                api_token: SecretString::from("token"),
+            };
+            let http = HttpOptions {
+                base_backoff: Duration::from_millis(5),
+                ..DataOptions::default().http
+            };
+            let client = Arc::new(JiraDataClient::new(
+                &config,
+                DataOptions { http, ..DataOptions::default() },
+            ));
+            let store = Store::connect(&StoreConfig::new(&database.url).expect("config"))
+                .await
+                .expect("connect");
+            store.migrate().await.expect("migrate");
+            let engine = SyncEngine::new(client.clone(), store.clone(), SyncOptions::default());
+            rule(Site { jira, client, engine, store }).await;
+            drop(database);
+        })
+        .await;
     }
 
     async fn sync(&self, full: bool) -> Result<clockwork_jira_sync::SyncSummary, SyncError> {
@@ -98,14 +71,7 @@ impl Site {
     }
 }
 
-async fn admin(sql: &str) {
-    let mut conn = PgConnection::connect(POSTGRES_URL)
-        .await
-        .unwrap_or_else(|error| panic!("Postgres must answer on {POSTGRES_URL}: {error}"));
-    conn.execute(sql).await.expect(sql);
-}
-
-on_both_databases! {
+on_both_databases! { Site::run, Site;
     async fn a_full_sync_copies_issues_comments_worklogs_and_sprints(site) {
         let seeded = site.jira.seed_project("KAN", 250, 5, 3);
         let before = site.client.requests();

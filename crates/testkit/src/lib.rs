@@ -10,9 +10,12 @@
 //! - [`upstash`]: a fake Upstash REST server.
 //! - [`redis_db`]: a Redis database leased to one test, for the architecture's fixed keys.
 //! - [`moto`]: fresh queues on the local SQS-compatible server.
+//! - [`databases`]: a throwaway SQLite or Postgres database a test, and
+//!   [`on_both_databases!`] to run a rule on each.
 //! - [`demo`]: both fakes seeded with sample people, projects, issues, timers and worklogs.
 
 pub mod clockwork;
+pub mod databases;
 pub mod demo;
 pub mod faults;
 pub mod jira;

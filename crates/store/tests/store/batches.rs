@@ -1,5 +1,6 @@
 //! Issue batches, the worklog stream and the deleted-issue sweep.
 
+use clockwork_testkit::on_both_databases;
 use std::collections::HashSet;
 use std::time::Instant;
 
@@ -7,7 +8,7 @@ use clockwork_store::{StoreError, SyncEntity, WorklogChanges};
 
 use crate::fixtures::{self, PROJECT, batch, comment, issue_id, record, snapshot, worklog};
 
-on_both_databases! {
+on_both_databases! { crate::run, crate::TestDb;
     async fn applying_the_same_batch_twice_changes_nothing(db) {
         let store = db.store().await;
         let batch = batch(0..100, 5, 3);

@@ -1,5 +1,6 @@
 //! Schema, connection, projects, users, sync bookkeeping and the lease.
 
+use clockwork_testkit::on_both_databases;
 use std::path::Path;
 use std::time::Duration;
 
@@ -28,7 +29,7 @@ const TABLES: [&str; 13] = [
     "worklogs",
 ];
 
-on_both_databases! {
+on_both_databases! { crate::run, crate::TestDb;
     async fn migrations_create_every_table_and_are_idempotent(db) {
         let store = db.store().await;
         assert_eq!(db.table_names().await, TABLES);

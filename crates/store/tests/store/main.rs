@@ -7,55 +7,19 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
 use clockwork_store::{Store, StoreConfig};
-use sqlx::{Connection, Executor, PgConnection};
-use tempfile::TempDir;
-
-/// Writes each rule once as `async fn name(db) { … }` and runs it as `name::sqlite` and
-/// `name::postgres`.
-macro_rules! on_both_databases {
-    ($($(#[$meta:meta])* async fn $name:ident($db:ident) $body:block)+) => {
-        $(
-            mod $name {
-                #[allow(unused_imports)]
-                use super::*;
-
-                async fn rule($db: $crate::TestDb) $body
-
-                $(#[$meta])*
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn sqlite() {
-                    $crate::run($crate::Kind::Sqlite, rule).await;
-                }
-
-                $(#[$meta])*
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn postgres() {
-                    $crate::run($crate::Kind::Postgres, rule).await;
-                }
-            }
-        )+
-    };
-}
+pub use clockwork_testkit::databases::Kind;
+use clockwork_testkit::databases::{TempDatabase, with_database};
+use sqlx::{Connection, PgConnection};
 
 mod batches;
 mod bookkeeping;
 mod fixtures;
 
-/// Trust auth, database `test`: what `.ci/services` provides.
-const POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    Sqlite,
-    Postgres,
-}
-
 /// One test's database, empty until [`TestDb::store`] migrates it.
 #[derive(Debug)]
 pub struct TestDb {
     pub kind: Kind,
-    url: String,
-    folder: TempDir,
+    database: TempDatabase,
     clock: Arc<AtomicI64>,
 }
 
@@ -64,7 +28,7 @@ pub const T0: i64 = 1_750_000_000_000;
 
 impl TestDb {
     pub fn url(&self) -> &str {
-        &self.url
+        &self.database.url
     }
 
     /// A store on this database with its migrations applied and the manual clock.
@@ -76,7 +40,7 @@ impl TestDb {
 
     /// A store on this database, as found.
     pub async fn connect(&self) -> Store {
-        let config = StoreConfig::new(&self.url).expect("config");
+        let config = StoreConfig::new(self.url()).expect("config");
         let clock = Arc::clone(&self.clock);
         Store::connect(&config)
             .await
@@ -98,10 +62,10 @@ impl TestDb {
     pub fn unborn(&self) -> (String, Option<PathBuf>) {
         match self.kind {
             Kind::Sqlite => {
-                let file = self.folder.path().join("not").join("yet").join("clockwork.db");
+                let file = self.database.folder.path().join("not").join("yet").join("clockwork.db");
                 (format!("sqlite://{}", file.display()), Some(file))
             }
-            Kind::Postgres => (self.url.clone(), None),
+            Kind::Postgres => (self.url().to_owned(), None),
         }
     }
 
@@ -109,7 +73,7 @@ impl TestDb {
     pub async fn table_names(&self) -> Vec<String> {
         let mut names: Vec<String> = match self.kind {
             Kind::Sqlite => {
-                let mut conn = sqlx::SqliteConnection::connect(&self.url).await.expect("sqlite");
+                let mut conn = sqlx::SqliteConnection::connect(self.url()).await.expect("sqlite");
                 sqlx::query_scalar(
                     "SELECT name FROM sqlite_master WHERE type = 'table' \
                      AND name NOT LIKE 'sqlite_%'",
@@ -119,7 +83,7 @@ impl TestDb {
                 .expect("tables")
             }
             Kind::Postgres => {
-                let mut conn = PgConnection::connect(&self.url).await.expect("postgres");
+                let mut conn = PgConnection::connect(self.url()).await.expect("postgres");
                 sqlx::query_scalar(
                     "SELECT table_name::text FROM information_schema.tables \
                      WHERE table_schema = current_schema()",
@@ -135,36 +99,14 @@ impl TestDb {
     }
 }
 
-/// Runs one rule on a fresh database of `kind` and removes the database afterwards, even when
-/// the rule panics (the panic is then passed on).
+/// Runs one rule on a fresh database of `kind` with a manual clock at [`T0`].
 pub async fn run<F, Fut>(kind: Kind, rule: F)
 where
     F: FnOnce(TestDb) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    let folder = tempfile::tempdir().expect("temp dir");
-    let clock = Arc::new(AtomicI64::new(T0));
-    let (url, schema) = match kind {
-        Kind::Sqlite => (format!("sqlite://{}", folder.path().join("store.db").display()), None),
-        Kind::Postgres => {
-            let schema = format!("clockwork_test_{}", uuid::Uuid::new_v4().simple());
-            admin(&format!("CREATE SCHEMA {schema}")).await;
-            (format!("{POSTGRES_URL}?options=-c%20search_path%3D{schema}"), Some(schema))
-        }
-    };
-    let outcome = tokio::spawn(rule(TestDb { kind, url, folder, clock })).await;
-    if let Some(schema) = schema {
-        admin(&format!("DROP SCHEMA {schema} CASCADE")).await;
-    }
-    if let Err(error) = outcome {
-        std::panic::resume_unwind(error.into_panic());
-    }
-}
-
-async fn admin(sql: &str) {
-    let mut conn = PgConnection::connect(POSTGRES_URL)
-        .await
-        .unwrap_or_else(|error| panic!("Postgres must answer on {POSTGRES_URL}: {error}"));
-    conn.execute(sql).await.expect(sql);
-    conn.close().await.expect("close");
+    with_database(kind, |database| {
+        rule(TestDb { kind, database, clock: Arc::new(AtomicI64::new(T0)) })
+    })
+    .await;
 }
