@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
-use clockwork_clients::{HttpOptions, JiraApi, JiraClient};
+use clockwork_clients::{HttpClient, HttpOptions, JiraApi, JiraClient};
 use clockwork_core::event::{Event, TIMERS_SYNC_REQUESTED};
 use clockwork_durable::Outcome;
 
@@ -28,8 +28,9 @@ pub async fn run(command: SyncCommand) -> Result<()> {
     let SyncCommand::Timers(args) = command;
     let upstreams = if args.demo { Upstreams::demo().await? } else { Upstreams::from_env(false)? };
     let (cache, _) = cache().await?;
-    let jira: Arc<dyn JiraApi> = Arc::new(JiraClient::new(&upstreams.jira, HttpOptions::default()));
-    let engine = upstreams.engine(cache, jira).context(
+    let http = HttpClient::new(HttpOptions::default());
+    let jira: Arc<dyn JiraApi> = Arc::new(JiraClient::new(&upstreams.jira, http.clone()));
+    let engine = upstreams.engine(cache, jira, http).context(
         "no timer source: set JIRA_FULL_COOKIE (Connect) or JIRA_TENANT_SESSION_TOKEN with \
          JIRA_CLOUD_ID, JIRA_WORKSPACE_ID and FORGE_EXTENSION_ID (Forge)",
     )?;

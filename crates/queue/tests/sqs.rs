@@ -33,6 +33,9 @@ fn config(endpoint: &str) -> aws_sdk_sqs::config::Builder {
         .region(Region::new("us-east-1"))
         .endpoint_url(endpoint)
         .credentials_provider(Credentials::new("test", SECRET_KEY, None, None, "tests"))
+        .http_client(
+            clockwork_queue::sdk_http::http_client(Some(endpoint)).expect("an HTTP client"),
+        )
 }
 
 fn moto_client() -> Client {

@@ -1,8 +1,9 @@
 //! Queues on the local SQS-compatible server (moto) that `.ci/services` starts.
 
 use aws_sdk_sqs::Client;
-use aws_sdk_sqs::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_sqs::config::{BehaviorVersion, Credentials, Region, SharedHttpClient};
 use aws_sdk_sqs::types::QueueAttributeName;
+use aws_smithy_http_client::tls;
 
 /// `AWS_ENDPOINT_URL` when set, else moto's default address.
 pub fn endpoint() -> String {
@@ -20,8 +21,16 @@ pub fn client() -> Client {
             .region(Region::new("us-east-1"))
             .endpoint_url(endpoint())
             .credentials_provider(Credentials::new("test", "test", None, None, "testkit"))
+            .http_client(http_client())
             .build(),
     )
+}
+
+/// The SDK's HTTP client over rustls with *ring*, as the queue crate builds it.
+fn http_client() -> SharedHttpClient {
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::rustls(tls::rustls_provider::CryptoMode::Ring))
+        .build_https()
 }
 
 /// A fresh queue of one's own, so tests share moto and still run in parallel.

@@ -18,7 +18,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     };
     let queue = match clockwork_core::config::QueueConfig::from_env() {
         Ok(clockwork_core::config::QueueConfig::Sqs { queue_url, region, endpoint_url }) => {
-            Some(SqsQueue::new(&queue_url, region.as_deref(), endpoint_url.as_deref()).await)
+            Some(SqsQueue::new(&queue_url, region.as_deref(), endpoint_url.as_deref()))
         }
         _ => None,
     };

@@ -14,7 +14,7 @@ async fn main() -> Result<()> {
     let QueueConfig::Sqs { queue_url, region, endpoint_url } = QueueConfig::from_env()? else {
         bail!("set SQS_QUEUE_URL");
     };
-    let queue = SqsQueue::new(&queue_url, region.as_deref(), endpoint_url.as_deref()).await;
+    let queue = SqsQueue::new(&queue_url, region.as_deref(), endpoint_url.as_deref());
     let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     let shutdown = async move {
         tokio::select! {
