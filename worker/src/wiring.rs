@@ -5,7 +5,7 @@ use std::sync::Arc;
 use clockwork_cache::{Cache, CacheError};
 use clockwork_clients::jira_data::{DataOptions, JiraDataClient};
 use clockwork_clients::report::{self, TimerReport};
-use clockwork_clients::{HttpOptions, JiraApi, JiraClient};
+use clockwork_clients::{HttpClient, HttpOptions, JiraApi, JiraClient};
 use clockwork_core::config::{
     CacheConfig, ConfigError, JiraConfig, TimerSourceConfig, merge_missing, process_env,
 };
@@ -60,7 +60,7 @@ pub async fn engine_from_env(queue: Option<Arc<dyn Queue>>) -> Result<Engine, St
         return Err(merge_missing(errors).unwrap_or(ConfigError::Missing(Vec::new())).into());
     };
     let cache = clockwork_cache::from_config(cache).await?;
-    let http = HttpOptions::default();
+    let http = HttpClient::new(HttpOptions::default());
     let jira_api: Arc<dyn JiraApi> = Arc::new(JiraClient::new(jira, http.clone()));
     let engine = engine(cache, report::from_config(source, http), jira_api);
     match (process_env("DATABASE_URL"), queue) {

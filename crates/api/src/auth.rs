@@ -10,10 +10,13 @@ use std::time::Duration;
 use clockwork_core::config::AuthConfig;
 use clockwork_core::{AccountId, ApiError, Email, UserRef};
 use http::HeaderMap;
-use jsonwebtoken::errors::ErrorKind;
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
+
+use crate::token::Key;
+
+/// How far past `exp` a token is still accepted: clocks differ a little.
+const EXPIRY_LEEWAY_SECS: u64 = 5;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -57,7 +60,7 @@ pub enum Subject {
 }
 
 pub enum Auth {
-    Jwt { encoding: EncodingKey, decoding: DecodingKey },
+    Jwt(Key),
     Disabled,
 }
 
@@ -73,13 +76,7 @@ impl fmt::Debug for Auth {
 impl Auth {
     pub fn new(config: &AuthConfig) -> Self {
         match config {
-            AuthConfig::Jwt { secret } => {
-                let key = secret.expose_secret().as_bytes();
-                Self::Jwt {
-                    encoding: EncodingKey::from_secret(key),
-                    decoding: DecodingKey::from_secret(key),
-                }
-            }
+            AuthConfig::Jwt { secret } => Self::Jwt(Key::new(secret.expose_secret().as_bytes())),
             AuthConfig::Disabled => Self::Disabled,
         }
     }
@@ -92,14 +89,14 @@ impl Auth {
         role: Role,
         ttl: Duration,
     ) -> Result<String, ApiError> {
-        let Self::Jwt { encoding, .. } = self else {
+        let Self::Jwt(key) = self else {
             return Err(ApiError::new(
                 http::StatusCode::CONFLICT,
                 "AUTH_DISABLED",
                 "tokens cannot be issued while AUTH_DISABLED=true; set API_JWT_SECRET",
             ));
         };
-        let now = chrono::Utc::now().timestamp().max(0) as u64;
+        let now = unix_now();
         let claims = Claims {
             sub: account_id.to_string(),
             email: email.map(ToString::to_string),
@@ -107,7 +104,7 @@ impl Auth {
             iat: now,
             exp: now + ttl.as_secs(),
         };
-        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, encoding).map_err(|e| {
+        key.sign(&claims).map_err(|e| {
             tracing::error!(error = %e, "signing a token failed");
             ApiError::new(
                 http::StatusCode::INTERNAL_SERVER_ERROR,
@@ -119,7 +116,7 @@ impl Auth {
 
     /// Verifies the request's bearer token.
     pub fn caller(&self, headers: &HeaderMap) -> Result<Caller, ApiError> {
-        let Self::Jwt { decoding, .. } = self else { return Ok(Caller::Trusted) };
+        let Self::Jwt(key) = self else { return Ok(Caller::Trusted) };
         let header = headers
             .get(http::header::AUTHORIZATION)
             .ok_or_else(|| {
@@ -141,20 +138,16 @@ impl Auth {
                     "the Authorization header must be `Bearer <token>`",
                 )
             })?;
-        let mut validation = Validation::new(Algorithm::HS256);
-        validation.leeway = 5;
-        validation.set_required_spec_claims(&["exp", "sub"]);
-        let claims = jsonwebtoken::decode::<Claims>(token, decoding, &validation)
-            .map_err(|e| match e.kind() {
-                ErrorKind::ExpiredSignature => {
-                    ApiError::unauthorized("AUTH_EXPIRED", "the token has expired; get a new one")
-                }
-                _ => ApiError::unauthorized(
-                    "AUTH_INVALID",
-                    "the token is not valid for this service",
-                ),
-            })?
-            .claims;
+        // `sub` and `exp` are required: a token without them does not parse as `Claims`.
+        let claims = key.verify::<Claims>(token).map_err(|_| {
+            ApiError::unauthorized("AUTH_INVALID", "the token is not valid for this service")
+        })?;
+        if claims.exp.saturating_add(EXPIRY_LEEWAY_SECS) < unix_now() {
+            return Err(ApiError::unauthorized(
+                "AUTH_EXPIRED",
+                "the token has expired; get a new one",
+            ));
+        }
         let account_id = AccountId::parse(&claims.sub).map_err(|_| {
             ApiError::unauthorized("AUTH_INVALID", "the token's subject is not an account id")
         })?;
@@ -212,6 +205,10 @@ impl Caller {
     }
 }
 
+fn unix_now() -> u64 {
+    chrono::Utc::now().timestamp().max(0) as u64
+}
+
 fn forbidden_other_user() -> ApiError {
     ApiError::forbidden("you may only read or act on your own timers and worklogs")
 }
@@ -258,6 +255,25 @@ mod tests {
         let token =
             other.issue(&account("acc-1"), None, Role::Admin, Duration::from_secs(60)).unwrap();
         assert_eq!(auth().caller(&bearer(&token)).unwrap_err().code, "AUTH_INVALID");
+    }
+
+    #[test]
+    fn expiry_allows_a_few_seconds_of_clock_skew_and_is_required() {
+        let Auth::Jwt(key) = auth() else { unreachable!("a JWT config") };
+        let token = |exp: Option<u64>| {
+            let claims = match exp {
+                Some(exp) => serde_json::json!({ "sub": "acc-1", "role": "user", "exp": exp }),
+                None => serde_json::json!({ "sub": "acc-1", "role": "user" }),
+            };
+            key.sign(&claims).unwrap()
+        };
+        let now = unix_now();
+        assert!(auth().caller(&bearer(&token(Some(now - 2)))).is_ok());
+        assert_eq!(
+            auth().caller(&bearer(&token(Some(now - 60)))).unwrap_err().code,
+            "AUTH_EXPIRED"
+        );
+        assert_eq!(auth().caller(&bearer(&token(None))).unwrap_err().code, "AUTH_INVALID");
     }
 
     #[test]

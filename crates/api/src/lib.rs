@@ -2,7 +2,8 @@
 //! (Vercel, Lambda, the local server) adapts in a few lines.
 //!
 //! - [`app`]: [`App`], the dependencies a handler uses, built once per process.
-//! - [`auth`]: bearer tokens (HS256) and the rule that a user acts only as themselves.
+//! - [`auth`]: bearer tokens and the rule that a user acts only as themselves.
+//! - [`token`]: HS256 tokens (JWTs signed with HMAC-SHA256), signed and verified.
 //! - [`router`]: [`Route`], path matching, method and body-size checks, dispatch.
 //! - [`routes`]: one module per route.
 //! - [`host`]: body reading within the size limit, for every host adapter.
@@ -15,6 +16,7 @@ pub mod host;
 pub mod input;
 pub mod router;
 pub mod routes;
+pub mod token;
 pub mod upstream;
 
 pub use app::App;

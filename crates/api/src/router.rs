@@ -50,6 +50,19 @@ impl Route {
         }
     }
 
+    /// Whether the route enqueues jobs (a timer sync, also after starting or stopping a
+    /// timer) or checks the queue (health): only these need [`App::queue`].
+    pub fn uses_queue(self) -> bool {
+        match self {
+            Self::TimersStart
+            | Self::TimersStop
+            | Self::TimersSync
+            | Self::CronTimersSync
+            | Self::Health => true,
+            Self::TimersActive | Self::Worklogs | Self::Issue | Self::Run => false,
+        }
+    }
+
     /// The route serving `path`, if any.
     pub fn from_path(path: &str) -> Option<Self> {
         let path = path.strip_suffix('/').filter(|p| !p.is_empty()).unwrap_or(path);

@@ -63,6 +63,15 @@ pub fn to_api_error(service: Service, error: ClientError) -> ApiError {
         (_, ClientError::Decode(message)) => {
             ApiError::new(StatusCode::BAD_GATEWAY, "UPSTREAM_BAD_RESPONSE", message)
         }
+        // The deployment's fault, not the caller's: the details are in the log.
+        (_, ClientError::Setup(_)) => ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "HTTPS_UNAVAILABLE",
+            format!(
+                "this deployment cannot call {name}: it has no root certificates for HTTPS; an \
+                 admin must install a CA bundle or set SSL_CERT_FILE (the log says more)"
+            ),
+        ),
     }
 }
 

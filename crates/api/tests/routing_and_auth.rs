@@ -100,10 +100,5 @@ async fn health_names_what_is_down() {
 }
 
 fn forge_with_secret(claims: &serde_json::Value, secret: &str) -> String {
-    jsonwebtoken::encode(
-        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
-        claims,
-        &jsonwebtoken::EncodingKey::from_secret(secret.as_bytes()),
-    )
-    .unwrap()
+    clockwork_api::token::Key::new(secret.as_bytes()).sign(claims).unwrap()
 }

@@ -68,11 +68,18 @@ enum BatchReply {
 
 impl UpstashCache {
     pub fn new(url: Url, token: SecretString) -> Result<Self, CacheError> {
+        clockwork_core::tls::install_crypto_provider();
         let client = reqwest::Client::builder()
             .connect_timeout(CONNECT_TIMEOUT)
             .timeout(REQUEST_TIMEOUT)
             .build()
-            .map_err(|error| CacheError::Unavailable(format!("HTTP client: {error}")))?;
+            .map_err(|error| {
+                CacheError::Unavailable(format!(
+                    "cannot set up HTTPS for Upstash: {}; a CA bundle (the ca-certificates \
+                     package) or SSL_CERT_FILE / SSL_CERT_DIR naming one is needed",
+                    with_causes(&error)
+                ))
+            })?;
         let base = url.as_str().trim_end_matches('/');
         let multi_exec_url = Url::parse(&format!("{base}/multi-exec"))
             .map_err(|error| CacheError::Unavailable(format!("bad Upstash URL: {error}")))?;

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use url::Url;
 
 use crate::ClientError;
-use crate::http::{HttpOptions, Idempotency, send_json};
+use crate::http::{HttpClient, Idempotency, send_json};
 
 #[async_trait]
 pub trait ClockworkApi: Send + Sync + fmt::Debug {
@@ -40,8 +40,7 @@ pub trait ClockworkApi: Send + Sync + fmt::Debug {
 }
 
 pub struct ClockworkClient {
-    http: reqwest::Client,
-    options: HttpOptions,
+    http: HttpClient,
     base_url: Url,
 }
 
@@ -54,19 +53,20 @@ impl fmt::Debug for ClockworkClient {
 }
 
 impl ClockworkClient {
-    pub fn new(config: &ClockworkConfig, options: HttpOptions) -> Self {
-        Self { http: options.build_client(), options, base_url: config.api_base_url.clone() }
+    /// Sends with `http`, which other clients of the process may share.
+    pub fn new(config: &ClockworkConfig, http: HttpClient) -> Self {
+        Self { http, base_url: config.api_base_url.clone() }
     }
 
     fn request(
         &self,
+        http: &reqwest::Client,
         method: reqwest::Method,
         path: &str,
         token: &SecretString,
     ) -> reqwest::RequestBuilder {
         let url = format!("{}{path}", self.base_url.as_str().trim_end_matches('/'));
-        self.http
-            .request(method, url)
+        http.request(method, url)
             .header(reqwest::header::AUTHORIZATION, format!("Token {}", token.expose_secret()))
             .header(reqwest::header::ACCEPT, "application/json")
     }
@@ -78,8 +78,8 @@ impl ClockworkClient {
         body: serde_json::Value,
     ) -> Result<Vec<String>, ClientError> {
         let answer: Messages =
-            send_json("clockwork", &self.options, Idempotency::SideEffects, || {
-                self.request(reqwest::Method::POST, path, token).json(&body)
+            send_json("clockwork", &self.http, Idempotency::SideEffects, |http| {
+                self.request(http, reqwest::Method::POST, path, token).json(&body)
             })
             .await?;
         Ok(answer.messages.into_iter().filter_map(|m| m.body.or(m.title)).collect())
@@ -187,8 +187,8 @@ impl ClockworkApi for ClockworkClient {
             UserRef::Email(email) => query.push(("user_query[]", email.to_string())),
         }
         let worklogs: Vec<WireWorklog> =
-            send_json("clockwork", &self.options, Idempotency::Idempotent, || {
-                self.request(reqwest::Method::GET, "/worklogs", token).query(&query)
+            send_json("clockwork", &self.http, Idempotency::Idempotent, |http| {
+                self.request(http, reqwest::Method::GET, "/worklogs", token).query(&query)
             })
             .await?;
         Ok(worklogs.into_iter().map(Worklog::from).collect())

@@ -24,6 +24,10 @@ pub enum ClientError {
     /// A response we could not parse.
     #[error("unexpected response: {0}")]
     Decode(String),
+    /// The process cannot make requests at all (no root certificate for HTTPS could be
+    /// loaded): nothing was sent, and retrying will not help until the deployment is fixed.
+    #[error("{0}")]
+    Setup(String),
 }
 
 impl ClientError {

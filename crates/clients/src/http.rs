@@ -1,5 +1,10 @@
 //! The one place that sends requests and decides about retries.
 //!
+//! [`HttpClient`] is the process's HTTP client: built on first use, so a process that never
+//! calls out never loads the system's root certificates (about 13 ms for ~290 of them), and
+//! shared by every client handed a clone. Building it can fail (no root certificate could be
+//! loaded); that is a [`ClientError::Setup`] on each call, never a panic.
+//!
 //! Idempotent requests (GETs, and POSTs that only read, such as a JQL search) are retried
 //! on 429, 5xx and network failures, at most [`HttpOptions::max_attempts`] times, waiting
 //! what `Retry-After` asks (when it is within [`HttpOptions::max_retry_wait`]) or an
@@ -13,8 +18,9 @@
 //! `x-seraph-loginreason: AUTHENTICATED_FAILED` is the auth failure it reports, not an empty
 //! answer. Their failures keep the status (`Failure`) for finer classification.
 
+use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
 use rand::Rng;
@@ -51,17 +57,70 @@ impl Default for HttpOptions {
     }
 }
 
-impl HttpOptions {
-    pub fn build_client(&self) -> reqwest::Client {
-        reqwest::Client::builder()
-            .connect_timeout(self.connect_timeout)
-            .timeout(self.timeout)
-            .pool_idle_timeout(Duration::from_secs(60))
-            .user_agent(concat!("clockwork-backend/", env!("CARGO_PKG_VERSION")))
-            .build()
-            // Only a broken TLS backend fails here; the default builder cannot.
-            .unwrap_or_default()
+/// A `reqwest::Client` built on first use with [`HttpOptions`]; clones share it (and its
+/// connection pool). Building does no I/O beyond reading the root certificates.
+#[derive(Clone)]
+pub struct HttpClient {
+    options: HttpOptions,
+    built: Arc<OnceLock<Result<reqwest::Client, String>>>,
+}
+
+impl fmt::Debug for HttpClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = match self.built.get() {
+            None => "not built yet",
+            Some(Ok(_)) => "built",
+            Some(Err(_)) => "failed to build",
+        };
+        f.debug_struct("HttpClient")
+            .field("options", &self.options)
+            .field("client", &state)
+            .finish()
     }
+}
+
+impl HttpClient {
+    /// Does no work: the client is built by the first request.
+    pub fn new(options: HttpOptions) -> Self {
+        Self { options, built: Arc::new(OnceLock::new()) }
+    }
+
+    /// The client, built now if this is the first call. A failure is kept: what it depends
+    /// on (the TLS set-up, the certificate files) does not change while the process runs.
+    pub(crate) fn client(&self) -> Result<&reqwest::Client, ClientError> {
+        let built = self.built.get_or_init(|| {
+            build(&self.options).inspect_err(|error| {
+                tracing::error!(%error, "the HTTP client could not be built; calls out will fail");
+            })
+        });
+        built.as_ref().map_err(|error| ClientError::Setup(error.clone()))
+    }
+}
+
+fn build(options: &HttpOptions) -> Result<reqwest::Client, String> {
+    clockwork_core::tls::install_crypto_provider();
+    reqwest::Client::builder()
+        .connect_timeout(options.connect_timeout)
+        .timeout(options.timeout)
+        .pool_idle_timeout(Duration::from_secs(60))
+        .user_agent(concat!("clockwork-backend/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|error| {
+            // reqwest's message is "builder error"; the cause says what failed, e.g. that
+            // no CA certificate could be loaded from the system.
+            let mut text = format!("cannot set up HTTPS: {error}");
+            let mut source = std::error::Error::source(&error);
+            while let Some(cause) = source {
+                text.push_str(": ");
+                text.push_str(&cause.to_string());
+                source = cause.source();
+            }
+            text.push_str(
+                "; HTTPS needs the system's root certificates: install a CA bundle (the \
+                 ca-certificates package) or point SSL_CERT_FILE or SSL_CERT_DIR at one",
+            );
+            text
+        })
 }
 
 /// Whether a request may be repeated without changing anything upstream.
@@ -71,38 +130,47 @@ pub enum Idempotency {
     SideEffects,
 }
 
-/// Sends the request `build` makes (again on every attempt) and parses a JSON answer.
+/// Sends the request `build` makes with `http`'s client (again on every attempt) and parses
+/// a JSON answer.
 pub(crate) async fn send_json<T: DeserializeOwned>(
     service: &'static str,
-    options: &HttpOptions,
+    http: &HttpClient,
     idempotency: Idempotency,
-    build: impl Fn() -> RequestBuilder,
+    build: impl Fn(&reqwest::Client) -> RequestBuilder,
 ) -> Result<T, ClientError> {
-    let body = send(service, options, idempotency, build).await?;
+    let body = send(service, http, idempotency, build).await?;
     serde_json::from_slice(&body).map_err(|e| {
         tracing::warn!(service, error = %e, "unparseable response");
         ClientError::Decode(format!("{service} answered with an unexpected shape: {e}"))
     })
 }
 
-/// Sends with the retry policy and returns the body of a 2xx answer.
+/// Sends with `http`'s client and retry policy and returns the body of a 2xx answer.
 pub(crate) async fn send(
     service: &'static str,
-    options: &HttpOptions,
+    http: &HttpClient,
     idempotency: Idempotency,
-    build: impl Fn() -> RequestBuilder,
+    build: impl Fn(&reqwest::Client) -> RequestBuilder,
 ) -> Result<bytes::Bytes, ClientError> {
-    run(service, options, idempotency, None, build).await.map_err(|failure| failure.error)
+    let client = http.client()?;
+    run(service, &http.options, idempotency, None, || build(client))
+        .await
+        .map_err(|failure| failure.error)
 }
 
-/// Sends a read (idempotent) under `traffic`'s rules and returns the body of a 2xx answer.
+/// Sends a read (idempotent) with `http`'s client under `traffic`'s rules, at most
+/// `max_attempts` times, and returns the body of a 2xx answer.
 pub(crate) async fn send_paced(
     service: &'static str,
-    options: &HttpOptions,
+    http: &HttpClient,
+    max_attempts: u32,
     traffic: &Traffic,
-    build: impl Fn() -> RequestBuilder,
+    build: impl Fn(&reqwest::Client) -> RequestBuilder,
 ) -> Result<bytes::Bytes, Failure> {
-    run(service, options, Idempotency::Idempotent, Some(traffic), build).await
+    let client =
+        http.client().map_err(|error| Failure { error, status: None, retry_after: None })?;
+    let options = HttpOptions { max_attempts, ..http.options.clone() };
+    run(service, &options, Idempotency::Idempotent, Some(traffic), || build(client)).await
 }
 
 /// A failed request, with what a finer classifier needs besides the [`ClientError`].
@@ -346,6 +414,15 @@ fn upstream_message(body: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_client_is_built_by_the_first_call_once_and_shared_by_clones() {
+        let http = HttpClient::new(HttpOptions::default());
+        let clone = http.clone();
+        assert!(http.built.get().is_none(), "building an HttpClient does no work");
+        let first: *const reqwest::Client = clone.client().unwrap();
+        assert!(std::ptr::eq(first, http.client().unwrap()));
+    }
 
     #[test]
     fn retry_after_reads_seconds_and_http_dates() {

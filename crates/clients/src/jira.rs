@@ -12,7 +12,7 @@ use serde::Deserialize;
 use url::Url;
 
 use crate::ClientError;
-use crate::http::{HttpOptions, Idempotency, send_json};
+use crate::http::{HttpClient, Idempotency, send_json};
 
 /// Ids per `/user/bulk` call; public clients use 50 and Jira documents no maximum.
 pub const USER_BULK_CHUNK: usize = 50;
@@ -75,8 +75,7 @@ impl JiraUser {
 }
 
 pub struct JiraClient {
-    http: reqwest::Client,
-    options: HttpOptions,
+    http: HttpClient,
     base_url: Url,
     email: String,
     api_token: SecretString,
@@ -91,10 +90,10 @@ impl fmt::Debug for JiraClient {
 }
 
 impl JiraClient {
-    pub fn new(config: &JiraConfig, options: HttpOptions) -> Self {
+    /// Sends with `http`, which other clients of the process may share.
+    pub fn new(config: &JiraConfig, http: HttpClient) -> Self {
         Self {
-            http: options.build_client(),
-            options,
+            http,
             base_url: config.base_url.clone(),
             email: config.email.clone(),
             api_token: config.api_token.clone(),
@@ -105,9 +104,8 @@ impl JiraClient {
         format!("{}{path}", self.base_url.as_str().trim_end_matches('/'))
     }
 
-    fn get(&self, path: &str) -> reqwest::RequestBuilder {
-        self.http
-            .get(self.url(path))
+    fn get(&self, http: &reqwest::Client, path: &str) -> reqwest::RequestBuilder {
+        http.get(self.url(path))
             .basic_auth(&self.email, Some(self.api_token.expose_secret()))
             .header(reqwest::header::ACCEPT, "application/json")
     }
@@ -208,8 +206,8 @@ impl JiraApi for JiraClient {
     async fn issue(&self, key: &IssueKey) -> Result<IssueDetails, ClientError> {
         // `IssueKey` admits only [A-Z0-9_-], so it is safe in a path segment as it is.
         let path = format!("/rest/api/3/issue/{key}");
-        let issue: WireIssue = send_json("jira", &self.options, Idempotency::Idempotent, || {
-            self.get(&path).query(&[("fields", ISSUE_FIELDS)])
+        let issue: WireIssue = send_json("jira", &self.http, Idempotency::Idempotent, |http| {
+            self.get(http, &path).query(&[("fields", ISSUE_FIELDS)])
         })
         .await?;
         Ok(self.details(issue))
@@ -231,9 +229,8 @@ impl JiraApi for JiraClient {
                 });
                 // A search only reads, so it is as safe to repeat as a GET.
                 let page: SearchPage =
-                    send_json("jira", &self.options, Idempotency::Idempotent, || {
-                        self.http
-                            .post(self.url("/rest/api/3/search/jql"))
+                    send_json("jira", &self.http, Idempotency::Idempotent, |http| {
+                        http.post(self.url("/rest/api/3/search/jql"))
                             .basic_auth(&self.email, Some(self.api_token.expose_secret()))
                             .json(&body)
                     })
@@ -250,8 +247,8 @@ impl JiraApi for JiraClient {
 
     #[tracing::instrument(skip_all, fields(account_id = %account_id))]
     async fn user(&self, account_id: &AccountId) -> Result<JiraUser, ClientError> {
-        send_json("jira", &self.options, Idempotency::Idempotent, || {
-            self.get("/rest/api/3/user").query(&[("accountId", account_id.as_str())])
+        send_json("jira", &self.http, Idempotency::Idempotent, |http| {
+            self.get(http, "/rest/api/3/user").query(&[("accountId", account_id.as_str())])
         })
         .await
     }
@@ -269,8 +266,8 @@ impl JiraApi for JiraClient {
                 ];
                 query.extend(chunk.iter().map(|id| ("accountId", id.to_string())));
                 let page: UserPage =
-                    send_json("jira", &self.options, Idempotency::Idempotent, || {
-                        self.get("/rest/api/3/user/bulk").query(&query)
+                    send_json("jira", &self.http, Idempotency::Idempotent, |http| {
+                        self.get(http, "/rest/api/3/user/bulk").query(&query)
                     })
                     .await?;
                 let received = page.values.len();

@@ -1,8 +1,9 @@
 //! Clients of the outside services, each a small trait with one real implementation
 //! whose base URL is configurable (tests point it at the test kit's fakes).
 //!
-//! - [`http`]: the shared request runner: timeouts, and bounded retries of idempotent
-//!   requests on 429/5xx/network failures honouring `Retry-After`.
+//! - [`http`]: [`HttpClient`], the process's one HTTP client, built on first use and shared
+//!   by the clients handed a clone; and the request runner: timeouts, and bounded retries of
+//!   idempotent requests on 429/5xx/network failures honouring `Retry-After`.
 //! - [`error`]: [`ClientError`], classified by what the caller can do about it.
 //! - [`jira`]: Jira Cloud REST v3 ([`JiraApi`]): issues, users (bulk), JQL search.
 //! - [`jira_data`]: what the Jira data integrator reads ([`JiraData`]): issues by JQL with
@@ -25,7 +26,7 @@ pub mod report;
 
 pub use clockwork::{ClockworkApi, ClockworkClient};
 pub use error::ClientError;
-pub use http::HttpOptions;
+pub use http::{HttpClient, HttpOptions};
 pub use jira::{JiraApi, JiraClient};
 pub use jira_data::{DataOptions, ErrorCode, JiraData, JiraDataClient, JiraDataError};
 pub use report::{

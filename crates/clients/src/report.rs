@@ -28,7 +28,7 @@ use reqwest::header::HeaderValue;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
-use crate::{ClientError, HttpOptions};
+use crate::{ClientError, HttpClient};
 pub use connect::ConnectReport;
 pub use forge::ForgeReport;
 pub use timer::{RawAuthor, RawIssue, RawTimer};
@@ -140,6 +140,7 @@ impl ReportError {
             Self::Client(ClientError::Transient(_)) => "UPSTREAM_UNAVAILABLE",
             Self::Client(ClientError::Rejected { .. }) => "UPSTREAM_REJECTED",
             Self::Client(ClientError::Decode(_)) => "UPSTREAM_BAD_RESPONSE",
+            Self::Client(ClientError::Setup(_)) => "HTTPS_UNAVAILABLE",
         }
     }
 }
@@ -204,11 +205,11 @@ pub async fn fetch_all_timers(
     }
 }
 
-/// The implementation the configuration names, built once per process.
-pub fn from_config(config: &TimerSourceConfig, options: HttpOptions) -> Arc<dyn TimerReport> {
+/// The implementation the configuration names, built once per process; it sends with `http`.
+pub fn from_config(config: &TimerSourceConfig, http: HttpClient) -> Arc<dyn TimerReport> {
     match config {
         TimerSourceConfig::Connect { jira_base_url, cookie, report_base_url } => {
-            Arc::new(ConnectReport::new(jira_base_url, cookie, report_base_url, options))
+            Arc::new(ConnectReport::new(jira_base_url, cookie, report_base_url, http))
         }
         TimerSourceConfig::Forge {
             jira_base_url,
@@ -222,7 +223,7 @@ pub fn from_config(config: &TimerSourceConfig, options: HttpOptions) -> Arc<dyn 
             cloud_id,
             workspace_id,
             extension_id,
-            options,
+            http,
         )),
     }
 }
@@ -299,6 +300,7 @@ mod tests {
             (ClientError::RateLimited { retry_after: None }.into(), "UPSTREAM_RATE_LIMITED", true),
             (ClientError::Transient("HTTP 502".into()).into(), "UPSTREAM_UNAVAILABLE", true),
             (ClientError::Decode("x".into()).into(), "UPSTREAM_BAD_RESPONSE", false),
+            (ClientError::Setup("no CA certificates".into()).into(), "HTTPS_UNAVAILABLE", false),
         ];
         for (error, code, retryable) in cases {
             assert_eq!((error.code(), error.is_retryable()), (code, retryable), "{error}");

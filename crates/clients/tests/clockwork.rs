@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use chrono::DateTime;
-use clockwork_clients::{ClientError, ClockworkApi, ClockworkClient, HttpOptions};
+use clockwork_clients::{ClientError, ClockworkApi, ClockworkClient, HttpClient, HttpOptions};
 use clockwork_core::config::ClockworkConfig;
 use clockwork_core::domain::parse_date;
 use clockwork_core::{AccountId, DateRange, Email, IssueKey, UserRef};
@@ -21,7 +21,11 @@ async fn setup() -> (FakeClockwork, ClockworkClient, SecretString) {
     let config =
         ClockworkConfig { api_base_url: clockwork.base_url().parse().unwrap(), api_token: None };
     let options = HttpOptions { base_backoff: Duration::from_millis(5), ..HttpOptions::default() };
-    (clockwork, ClockworkClient::new(&config, options), SecretString::from("tok-ann"))
+    (
+        clockwork,
+        ClockworkClient::new(&config, HttpClient::new(options)),
+        SecretString::from("tok-ann"),
+    )
 }
 
 fn day(s: &str) -> DateRange {

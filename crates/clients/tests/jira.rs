@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use clockwork_clients::{ClientError, HttpOptions, JiraApi, JiraClient};
+use clockwork_clients::{ClientError, HttpClient, HttpOptions, JiraApi, JiraClient};
 use clockwork_core::config::JiraConfig;
 use clockwork_core::{AccountId, IssueId, IssueKey};
 use clockwork_testkit::faults::Fault;
@@ -27,7 +27,7 @@ fn client(jira: &FakeJira, token: &str) -> JiraClient {
         email: "bot@acme.example".into(),
         api_token: SecretString::from(token.to_owned()),
     };
-    JiraClient::new(&config, options())
+    JiraClient::new(&config, HttpClient::new(options()))
 }
 
 async fn fake() -> FakeJira {

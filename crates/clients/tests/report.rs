@@ -5,8 +5,8 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, TimeDelta, Utc};
 use clockwork_clients::report::{self, AllTimers, fetch_all_timers};
 use clockwork_clients::{
-    ClientError, ConnectReport, Credential, ForgeReport, HttpOptions, RawTimer, ReportError,
-    TimerReport,
+    ClientError, ConnectReport, Credential, ForgeReport, HttpClient, HttpOptions, RawTimer,
+    ReportError, TimerReport,
 };
 use clockwork_core::config::TimerSourceConfig;
 use clockwork_core::contract::{Author, Timer, TimerIssue};
@@ -49,7 +49,7 @@ impl Site {
             &url(&self.jira.base_url()),
             &SecretString::from(cookie),
             &url(&self.clockwork.report_base_url()),
-            options(),
+            HttpClient::new(options()),
         )
     }
 
@@ -60,7 +60,14 @@ impl Site {
     fn forge_with(&self, tenant: &str, extension: &str) -> ForgeReport {
         let jira = url(&self.jira.base_url());
         let token = SecretString::from(tenant);
-        ForgeReport::new(&jira, &token, CLOUD_ID, WORKSPACE_ID, extension, options())
+        ForgeReport::new(
+            &jira,
+            &token,
+            CLOUD_ID,
+            WORKSPACE_ID,
+            extension,
+            HttpClient::new(options()),
+        )
     }
 
     fn forge(&self) -> ForgeReport {
@@ -250,7 +257,7 @@ async fn outages_and_timeouts_stay_retryable() {
         &url(&site.jira.base_url()),
         &SecretString::from(COOKIE),
         &url(&site.clockwork.report_base_url()),
-        quick,
+        HttpClient::new(quick),
     );
     let credential = report.acquire().await.expect("the 503 is retried");
     assert_eq!(site.jira.requests(SERVLET), 2);
@@ -375,7 +382,7 @@ async fn the_demo_syncs_timers_through_either_source() {
         },
     ];
     for source in &sources {
-        let report = report::from_config(source, options());
+        let report = report::from_config(source, HttpClient::new(options()));
         let credential = report.acquire().await.unwrap();
         let all = fetch_all_timers(report.as_ref(), credential).await.unwrap();
         let running = all.timers.iter().filter(|timer| timer.is_running()).count();

@@ -9,6 +9,7 @@
 //!   (`{ error, message, statusCode }`).
 //! - [`event`]: the queue's event envelope.
 //! - [`telemetry`]: tracing set-up shared by every binary.
+//! - [`tls`]: the one TLS crypto provider (*ring*) every HTTPS client uses.
 
 pub mod config;
 pub mod contract;
@@ -16,6 +17,7 @@ pub mod domain;
 pub mod error;
 pub mod event;
 pub mod telemetry;
+pub mod tls;
 
 pub use domain::{AccountId, DateRange, Email, IssueId, IssueKey, ProjectKey, UserRef};
 pub use error::ApiError;

@@ -8,11 +8,14 @@ use clockwork_api::{App, Route, handle_route, host::read_body};
 use http_body_util::Full;
 use lambda_http::{Body, Request, Response, service_fn};
 
+use crate::Function;
+
 pub use lambda_http::Error;
 
-/// Serves `route` until the platform stops the process.
-pub async fn serve_lambda(route: Route) -> Result<(), Error> {
-    let app = crate::start().await;
+/// Serves `function`'s route until the platform stops the process.
+pub async fn serve_lambda(function: Function) -> Result<(), Error> {
+    let app = crate::start(function).await;
+    let route = function.route;
     lambda_http::run(service_fn(move |request: Request| {
         let app = Arc::clone(&app);
         async move { Ok::<_, Error>(respond(&app, route, request).await) }

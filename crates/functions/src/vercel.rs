@@ -5,9 +5,12 @@ use std::sync::Arc;
 use clockwork_api::{App, Route, handle_route, host::read_body};
 use vercel_runtime::{Error, Request, Response, ResponseBody, service_fn};
 
-/// Serves `route` until the platform stops the process.
-pub async fn serve_vercel(route: Route) -> Result<(), Error> {
-    let app = crate::start().await;
+use crate::Function;
+
+/// Serves `function`'s route until the platform stops the process.
+pub async fn serve_vercel(function: Function) -> Result<(), Error> {
+    let app = crate::start(function).await;
+    let route = function.route;
     vercel_runtime::run(service_fn(move |request: Request| {
         let app = Arc::clone(&app);
         async move { Ok::<_, Error>(respond(&app, route, request).await) }

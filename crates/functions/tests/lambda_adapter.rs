@@ -7,7 +7,7 @@ use clockwork_api::auth::Auth;
 use clockwork_api::router::MAX_BODY_BYTES;
 use clockwork_api::{App, Route};
 use clockwork_cache::memory::MemoryCache;
-use clockwork_clients::HttpOptions;
+use clockwork_clients::{HttpClient, HttpOptions};
 use clockwork_core::config::{AuthConfig, ClockworkConfig, JiraConfig};
 use clockwork_functions::lambda;
 use clockwork_queue::in_process::{InProcessQueue, Receiver};
@@ -36,9 +36,9 @@ fn app() -> (App, Receiver) {
         &jira,
         &clockwork,
         Arc::new(MemoryCache::new()),
-        Arc::new(queue),
+        Some(Arc::new(queue)),
         Auth::new(&AuthConfig::Disabled),
-        HttpOptions::default(),
+        HttpClient::new(HttpOptions::default()),
     );
     (app, receiver)
 }

@@ -12,7 +12,7 @@ use clap::Args;
 use clockwork_api::App;
 use clockwork_api::auth::Auth;
 use clockwork_api::routes::sync::request_timer_sync;
-use clockwork_clients::HttpOptions;
+use clockwork_clients::{HttpClient, HttpOptions};
 use clockwork_core::config::{AuthConfig, CacheConfig, QueueConfig};
 use clockwork_queue::sqs::SqsQueue;
 use clockwork_worker::wiring::with_project_sync;
@@ -46,16 +46,17 @@ pub async fn run(args: ServeArgs) -> Result<()> {
     let upstreams = if args.demo { Upstreams::demo().await? } else { Upstreams::from_env(true)? };
     let (cache, cache_config) = wiring::cache().await?;
     let queue_config = embedded_unless_set(QueueConfig::from_env(), QueueConfig::InProcess)?;
-    let (queue, receiver) = clockwork_queue::from_config(&queue_config).await;
+    let (queue, receiver) = clockwork_queue::from_config(&queue_config);
+    let http = HttpClient::new(HttpOptions::default());
     let app = Arc::new(App::new(
         &upstreams.jira,
         &upstreams.clockwork,
         cache.clone(),
-        queue.clone(),
+        Some(queue.clone()),
         Auth::new(&upstreams.auth),
-        HttpOptions::default(),
+        http.clone(),
     ));
-    let engine = match upstreams.engine(cache, app.jira.clone()) {
+    let engine = match upstreams.engine(cache, app.jira.clone(), http) {
         Some(engine) => {
             // The worker in-process also runs project syncs sent to the queue.
             let (store, _) = wiring::store().await?;
@@ -69,7 +70,7 @@ pub async fn run(args: ServeArgs) -> Result<()> {
             tokio::spawn(clockwork_worker::local::consume(engine.clone(), receiver, queue));
         }
         (Some(engine), None, QueueConfig::Sqs { queue_url, region, endpoint_url }) => {
-            let sqs = SqsQueue::new(queue_url, region.as_deref(), endpoint_url.as_deref()).await;
+            let sqs = SqsQueue::new(queue_url, region.as_deref(), endpoint_url.as_deref());
             let engine = engine.clone();
             tokio::spawn(async move {
                 clockwork_worker::poll::run(&engine, &sqs, std::future::pending()).await

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
 use clockwork_clients::jira_data::{DataOptions, JiraDataClient};
-use clockwork_clients::{HttpOptions, JiraApi, JiraClient};
+use clockwork_clients::{HttpClient, HttpOptions, JiraApi, JiraClient};
 use clockwork_core::ProjectKey;
 use clockwork_core::event::{Event, TIMERS_SYNC_REQUESTED};
 use clockwork_durable::Outcome;
@@ -55,8 +55,9 @@ pub async fn run(command: SyncCommand) -> Result<()> {
 async fn timers(args: TimersArgs) -> Result<()> {
     let upstreams = Upstreams::load(args.demo).await?;
     let (cache, _) = cache().await?;
-    let jira: Arc<dyn JiraApi> = Arc::new(JiraClient::new(&upstreams.jira, HttpOptions::default()));
-    let engine = upstreams.engine(cache, jira).context(
+    let http = HttpClient::new(HttpOptions::default());
+    let jira: Arc<dyn JiraApi> = Arc::new(JiraClient::new(&upstreams.jira, http.clone()));
+    let engine = upstreams.engine(cache, jira, http).context(
         "no timer source: set JIRA_FULL_COOKIE (Connect) or JIRA_TENANT_SESSION_TOKEN with \
          JIRA_CLOUD_ID, JIRA_WORKSPACE_ID and FORGE_EXTENSION_ID (Forge)",
     )?;

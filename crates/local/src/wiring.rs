@@ -7,7 +7,7 @@ use std::sync::Arc;
 use anyhow::{Context, Result, anyhow, bail};
 use clockwork_cache::Cache;
 use clockwork_clients::jira_data::JiraDataError;
-use clockwork_clients::{HttpOptions, JiraApi, report};
+use clockwork_clients::{HttpClient, JiraApi, report};
 use clockwork_core::config::{
     AuthConfig, CacheConfig, ClockworkConfig, ConfigError, JiraConfig, TimerSourceConfig,
     merge_missing,
@@ -85,10 +85,16 @@ impl Upstreams {
         })
     }
 
-    /// The durable engine with the timer sync, when a timer source is configured.
-    pub fn engine(&self, cache: Arc<dyn Cache>, jira: Arc<dyn JiraApi>) -> Option<Engine> {
+    /// The durable engine with the timer sync, when a timer source is configured; its
+    /// report client sends with `http`.
+    pub fn engine(
+        &self,
+        cache: Arc<dyn Cache>,
+        jira: Arc<dyn JiraApi>,
+        http: HttpClient,
+    ) -> Option<Engine> {
         let source = self.timer_source.as_ref()?;
-        let report = report::from_config(source, HttpOptions::default());
+        let report = report::from_config(source, http);
         Some(clockwork_worker::wiring::engine(cache, report, jira))
     }
 }

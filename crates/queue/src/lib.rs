@@ -2,9 +2,11 @@
 //!
 //! - [`Queue`]: send one [`Event`] (the architecture's `{ name, id, data }` envelope).
 //! - [`sqs`]: Amazon SQS through `aws-sdk-sqs` (`AWS_ENDPOINT_URL` for local servers).
+//! - [`sdk_http`]: the SDK's requests sent by reqwest (rustls over *ring*), not by the
+//!   SDK's own HTTP/2-capable client.
 //! - [`in_process`]: a channel inside the local runner.
 //!
-//! [`from_config`] picks the backend named by [`QueueConfig`].
+//! [`from_config`] picks the backend named by [`QueueConfig`]; building one does no I/O.
 
 use std::fmt::Debug;
 use std::sync::Arc;
@@ -14,6 +16,7 @@ use clockwork_core::config::QueueConfig;
 use clockwork_core::event::Event;
 
 pub mod in_process;
+pub mod sdk_http;
 pub mod sqs;
 
 #[derive(Debug, thiserror::Error)]
@@ -35,11 +38,10 @@ pub trait Queue: Send + Sync + Debug {
 
 /// Builds the backend the configuration names. The in-process backend's receiving end is
 /// returned beside it so the local runner can consume it.
-pub async fn from_config(config: &QueueConfig) -> (Arc<dyn Queue>, Option<in_process::Receiver>) {
+pub fn from_config(config: &QueueConfig) -> (Arc<dyn Queue>, Option<in_process::Receiver>) {
     match config {
         QueueConfig::Sqs { queue_url, region, endpoint_url } => {
-            let queue =
-                sqs::SqsQueue::new(queue_url, region.as_deref(), endpoint_url.as_deref()).await;
+            let queue = sqs::SqsQueue::new(queue_url, region.as_deref(), endpoint_url.as_deref());
             (Arc::new(queue), None)
         }
         QueueConfig::InProcess => {

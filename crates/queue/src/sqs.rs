@@ -8,7 +8,6 @@ use std::fmt;
 
 use async_trait::async_trait;
 use aws_config::BehaviorVersion;
-use aws_config::meta::region::RegionProviderChain;
 use aws_sdk_sqs::Client;
 use aws_sdk_sqs::config::Region;
 use aws_sdk_sqs::config::http::HttpResponse;
@@ -46,7 +45,8 @@ pub struct SqsQueue {
     region: Option<String>,
     endpoint_url: Option<String>,
     /// Built on first use: loading the SDK's configuration chain may reach the instance
-    /// metadata service, which would stall a Lambda or Vercel cold start.
+    /// metadata service, and its HTTP client loads the root certificates; neither belongs
+    /// in a Lambda or Vercel cold start.
     client: OnceCell<Client>,
 }
 
@@ -66,7 +66,7 @@ pub struct ReceivedMessage {
 impl SqsQueue {
     /// Does no I/O: the client is built when first needed. `region` falls back to the SDK's
     /// chain, then to `us-east-1`; `endpoint_url` points at a local SQS-compatible server.
-    pub async fn new(queue_url: &str, region: Option<&str>, endpoint_url: Option<&str>) -> Self {
+    pub fn new(queue_url: &str, region: Option<&str>, endpoint_url: Option<&str>) -> Self {
         Self {
             queue_url: queue_url.to_owned(),
             region: region.map(str::to_owned),
@@ -85,17 +85,27 @@ impl SqsQueue {
         }
     }
 
-    async fn client(&self) -> &Client {
+    /// The SDK client, built now if this is the first call; a failure (no root
+    /// certificates) is answered, and the next call tries again.
+    async fn client(&self) -> Result<&Client, QueueError> {
         self.client
-            .get_or_init(|| async {
-                let region = RegionProviderChain::first_try(self.region.clone().map(Region::new))
-                    .or_default_provider()
-                    .or_else(Region::from_static(FALLBACK_REGION));
-                let mut loader = aws_config::defaults(BehaviorVersion::latest()).region(region);
+            .get_or_try_init(|| async {
+                // The loader's own chains (region, credentials) get the HTTP client too: the
+                // SDK has no default one to fall back on, and would panic without it.
+                let mut loader = aws_config::defaults(BehaviorVersion::latest())
+                    .http_client(crate::sdk_http::http_client(self.endpoint_url.as_deref())?);
+                if let Some(region) = &self.region {
+                    loader = loader.region(Region::new(region.clone()));
+                }
                 if let Some(endpoint_url) = &self.endpoint_url {
                     loader = loader.endpoint_url(endpoint_url);
                 }
-                Client::new(&loader.load().await)
+                let shared = loader.load().await;
+                let mut config = aws_sdk_sqs::config::Builder::from(&shared);
+                if shared.region().is_none() {
+                    config = config.region(Region::from_static(FALLBACK_REGION));
+                }
+                Ok(Client::from_conf(config.build()))
             })
             .await
     }
@@ -109,7 +119,7 @@ impl SqsQueue {
     ) -> Result<Vec<ReceivedMessage>, QueueError> {
         let output = self
             .client()
-            .await
+            .await?
             .receive_message()
             .queue_url(&self.queue_url)
             .max_number_of_messages(max)
@@ -146,7 +156,7 @@ impl SqsQueue {
     #[instrument(skip_all, fields(queue = %self.queue_url))]
     pub async fn delete(&self, receipt_handle: &str) -> Result<(), QueueError> {
         self.client()
-            .await
+            .await?
             .delete_message()
             .queue_url(&self.queue_url)
             .receipt_handle(receipt_handle)
@@ -165,7 +175,7 @@ impl SqsQueue {
         secs: i32,
     ) -> Result<(), QueueError> {
         self.client()
-            .await
+            .await?
             .change_message_visibility()
             .queue_url(&self.queue_url)
             .receipt_handle(receipt_handle)
@@ -189,7 +199,7 @@ impl Queue for SqsQueue {
             .build()
             .map_err(|err| QueueError::Rejected(format!("event name attribute: {err}")))?;
         self.client()
-            .await
+            .await?
             .send_message()
             .queue_url(&self.queue_url)
             .message_body(body)
@@ -203,7 +213,7 @@ impl Queue for SqsQueue {
     #[instrument(skip_all, fields(queue = %self.queue_url))]
     async fn ping(&self) -> Result<(), QueueError> {
         self.client()
-            .await
+            .await?
             .get_queue_attributes()
             .queue_url(&self.queue_url)
             .attribute_names(QueueAttributeName::QueueArn)
@@ -258,7 +268,7 @@ where
 
 /// `a: b: c` from an error and its sources; unlike the SDK's `DisplayErrorContext` it leaves
 /// out the `Debug` dump, which would include raw responses.
-fn cause_chain(err: &(dyn Error + 'static)) -> String {
+pub(crate) fn cause_chain(err: &(dyn Error + 'static)) -> String {
     let mut text = err.to_string();
     let mut source = err.source();
     while let Some(cause) = source {
@@ -276,16 +286,14 @@ mod tests {
     #[tokio::test]
     async fn building_the_queue_does_no_io_until_first_use() {
         let queue =
-            SqsQueue::new("http://127.0.0.1:1/000000000000/q", None, Some("http://127.0.0.1:1"))
-                .await;
+            SqsQueue::new("http://127.0.0.1:1/000000000000/q", None, Some("http://127.0.0.1:1"));
         assert!(!queue.client.initialized());
     }
 
     #[tokio::test]
     async fn a_given_region_wins_over_the_sdk_chain() {
-        let queue =
-            SqsQueue::new("http://127.0.0.1:1/000000000000/q", Some("eu-west-2"), None).await;
-        let region = queue.client().await.config().region().map(Region::to_string);
+        let queue = SqsQueue::new("http://127.0.0.1:1/000000000000/q", Some("eu-west-2"), None);
+        let region = queue.client().await.unwrap().config().region().map(Region::to_string);
         assert_eq!(region.as_deref(), Some("eu-west-2"));
     }
 }

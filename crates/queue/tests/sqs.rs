@@ -19,7 +19,9 @@ use serde_json::{Value, json};
 const SECRET_KEY: &str = "test-secret-never-shown";
 
 fn config(endpoint: &str) -> aws_sdk_sqs::config::Builder {
-    moto::config(endpoint, SECRET_KEY)
+    moto::config(endpoint, SECRET_KEY).http_client(
+        clockwork_queue::sdk_http::http_client(Some(endpoint)).expect("an HTTP client"),
+    )
 }
 
 fn moto_client() -> Client {

@@ -1,8 +1,9 @@
 //! Queues on the local SQS-compatible server (moto) that `.ci/services` starts.
 
 use aws_sdk_sqs::Client;
-use aws_sdk_sqs::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_sqs::config::{BehaviorVersion, Credentials, Region, SharedHttpClient};
 use aws_sdk_sqs::types::QueueAttributeName;
+use aws_smithy_http_client::tls;
 
 /// `AWS_ENDPOINT_URL` when set, else moto's default address.
 pub fn endpoint() -> String {
@@ -20,11 +21,19 @@ pub fn config(endpoint: &str, secret_key: &str) -> aws_sdk_sqs::config::Builder 
         .region(Region::new("us-east-1"))
         .endpoint_url(endpoint)
         .credentials_provider(Credentials::new("test", secret_key, None, None, "testkit"))
+        .http_client(http_client())
 }
 
 /// An SQS client for moto with dummy credentials.
 pub fn client() -> Client {
     Client::from_conf(config(&endpoint(), "test").build())
+}
+
+/// The SDK's HTTP client over rustls with *ring*, as the queue crate builds it.
+fn http_client() -> SharedHttpClient {
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::rustls(tls::rustls_provider::CryptoMode::Ring))
+        .build_https()
 }
 
 /// A fresh queue of one's own, so tests share moto and still run in parallel.

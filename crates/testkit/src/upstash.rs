@@ -233,6 +233,7 @@ mod tests {
     use super::FakeUpstash;
 
     async fn post(fake: &FakeUpstash, path: &str, token: &str, body: &str) -> (u16, Json) {
+        clockwork_core::tls::install_crypto_provider();
         let response = reqwest::Client::new()
             .post(format!("{}{path}", fake.base_url()))
             .bearer_auth(token)

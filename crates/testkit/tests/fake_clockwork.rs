@@ -9,6 +9,12 @@ const TOKEN: &str = "mai-token";
 const MAI: &str = "acc-mai";
 const LIAM: &str = "acc-liam";
 
+/// reqwest brings no crypto provider of its own; the process's is installed first.
+fn client() -> Client {
+    clockwork_core::tls::install_crypto_provider();
+    Client::new()
+}
+
 async fn clockwork() -> FakeClockwork {
     let clockwork = FakeClockwork::start().await;
     clockwork.add_token(TOKEN, MAI);
@@ -22,7 +28,7 @@ fn started(rfc3339: &str) -> DateTime<FixedOffset> {
 }
 
 async fn get_worklogs(clockwork: &FakeClockwork, query: &str) -> (StatusCode, Value) {
-    let response = Client::new()
+    let response = client()
         .get(format!("{}/worklogs?{query}", clockwork.base_url()))
         .header("Authorization", format!("Token {TOKEN}"))
         .send()
@@ -33,7 +39,7 @@ async fn get_worklogs(clockwork: &FakeClockwork, query: &str) -> (StatusCode, Va
 }
 
 async fn post(clockwork: &FakeClockwork, path: &str, body: Value) -> (StatusCode, Value) {
-    let response = Client::new()
+    let response = client()
         .post(format!("{}{path}", clockwork.base_url()))
         .header("Authorization", format!("Token {TOKEN}"))
         .json(&body)
@@ -55,7 +61,7 @@ async fn base_url_ends_in_v1_and_unknown_tokens_are_401() {
     let url =
         format!("{}/worklogs?starting_at=2026-02-01&ending_at=2026-02-02", clockwork.base_url());
     for auth in [Some("Token wrong"), Some("Bearer mai-token"), None] {
-        let mut request = Client::new().get(&url);
+        let mut request = client().get(&url);
         if let Some(auth) = auth {
             request = request.header("Authorization", auth);
         }

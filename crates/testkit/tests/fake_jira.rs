@@ -9,12 +9,18 @@ use serde_json::{Value, json};
 const EMAIL: &str = "bot@acme.example";
 const TOKEN: &str = "secret-token";
 
+/// reqwest brings no crypto provider of its own; the process's is installed first.
+fn client() -> Client {
+    clockwork_core::tls::install_crypto_provider();
+    Client::new()
+}
+
 async fn jira() -> FakeJira {
     FakeJira::start(EMAIL, TOKEN).await
 }
 
 async fn get(jira: &FakeJira, path_and_query: &str) -> Response {
-    Client::new()
+    client()
         .get(format!("{}{path_and_query}", jira.base_url()))
         .basic_auth(EMAIL, Some(TOKEN))
         .send()
@@ -29,7 +35,7 @@ async fn get_json(jira: &FakeJira, path_and_query: &str) -> (StatusCode, Value) 
 }
 
 async fn search(jira: &FakeJira, body: Value) -> (StatusCode, Value) {
-    let response = Client::new()
+    let response = client()
         .post(format!("{}/rest/api/3/search/jql", jira.base_url()))
         .basic_auth(EMAIL, Some(TOKEN))
         .json(&body)
@@ -57,12 +63,12 @@ fn at(rfc3339: &str) -> DateTime<Utc> {
 async fn wrong_basic_auth_is_401() {
     let jira = jira().await;
     let url = format!("{}/rest/api/3/myself", jira.base_url());
-    let wrong = Client::new().get(&url).basic_auth(EMAIL, Some("nope")).send().await.unwrap();
+    let wrong = client().get(&url).basic_auth(EMAIL, Some("nope")).send().await.unwrap();
     assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
     let body: Value = wrong.json().await.unwrap();
     assert!(body["errorMessages"][0].is_string(), "{body}");
     assert_eq!(body["errors"], json!({}));
-    let missing = Client::new().get(&url).send().await.unwrap();
+    let missing = client().get(&url).send().await.unwrap();
     assert_eq!(missing.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(get(&jira, "/rest/api/3/myself").await.status(), StatusCode::OK);
 }
@@ -70,8 +76,14 @@ async fn wrong_basic_auth_is_401() {
 #[tokio::test]
 async fn status_needs_no_auth_and_reports_running() {
     let jira = jira().await;
-    let body: Value =
-        reqwest::get(format!("{}/status", jira.base_url())).await.unwrap().json().await.unwrap();
+    let body: Value = client()
+        .get(format!("{}/status", jira.base_url()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(body, json!({ "state": "RUNNING" }));
 }
 
@@ -126,7 +138,7 @@ async fn bulk_users_default_to_ten_results_without_max_results() {
     assert_eq!(page["total"], 15);
     assert_eq!(page["isLast"], false);
     let next = page["nextPage"].as_str().expect("nextPage link").to_owned();
-    let rest: Value = Client::new()
+    let rest: Value = client()
         .get(next)
         .basic_auth(EMAIL, Some(TOKEN))
         .send()

@@ -16,6 +16,12 @@ const TENANT: &str = "tenant-token";
 const EXTENSION: &str = "ari:cloud:ecosystem::extension/app/env/static/timers";
 const SERVLET: &str = "/plugins/servlet/ac/clockwork-cloud/clockwork-timers";
 
+/// reqwest brings no crypto provider of its own; the process's is installed first.
+fn client() -> Client {
+    clockwork_core::tls::install_crypto_provider();
+    Client::new()
+}
+
 async fn site() -> (FakeJira, FakeClockwork) {
     let jira = FakeJira::start("bot@acme.example", "api-token").await;
     let clockwork = FakeClockwork::start().await;
@@ -27,7 +33,7 @@ async fn site() -> (FakeJira, FakeClockwork) {
 }
 
 async fn servlet(jira: &FakeJira, cookie: Option<&str>) -> (StatusCode, Value) {
-    let mut request = Client::new().post(format!("{}{SERVLET}?classifier=json", jira.base_url()));
+    let mut request = client().post(format!("{}{SERVLET}?classifier=json", jira.base_url()));
     if let Some(cookie) = cookie {
         request = request.header("Cookie", cookie);
     }
@@ -37,7 +43,7 @@ async fn servlet(jira: &FakeJira, cookie: Option<&str>) -> (StatusCode, Value) {
 }
 
 async fn timers(clockwork: &FakeClockwork, jwt: Option<&str>, page: u32) -> (StatusCode, Value) {
-    let mut request = Client::new().get(format!(
+    let mut request = client().get(format!(
         "{}/timers.json?page={page}&xdm_e=https://acme.atlassian.net",
         clockwork.report_base_url()
     ));
@@ -118,7 +124,7 @@ async fn every_timer_is_paged_running_or_finished() {
 }
 
 async fn forge_post(jira: &FakeJira, path: &str, cookie: &str, body: Value) -> (StatusCode, Value) {
-    let response = Client::new()
+    let response = client()
         .post(format!("{}{path}", jira.base_url()))
         .header("Cookie", format!("ajs_anonymous_id=x; tenant.session.token={cookie}"))
         .json(&body)

@@ -9,8 +9,14 @@ use serde_json::Value;
 const EMAIL: &str = "bot@acme.example";
 const TOKEN: &str = "secret-token";
 
-async fn get(jira: &FakeJira, path: &str) -> Response {
+/// reqwest brings no crypto provider of its own; the process's is installed first.
+fn client() -> Client {
+    clockwork_core::tls::install_crypto_provider();
     Client::new()
+}
+
+async fn get(jira: &FakeJira, path: &str) -> Response {
+    client()
         .get(format!("{}{path}", jira.base_url()))
         .basic_auth(EMAIL, Some(TOKEN))
         .send()
@@ -26,7 +32,7 @@ async fn requests_are_counted_per_endpoint() {
     get(&jira, "/rest/api/3/issue/KAN-404").await;
     get(&jira, "/rest/api/3/myself").await;
     // Rejected credentials still reach the endpoint.
-    Client::new().get(format!("{}/rest/api/3/myself", jira.base_url())).send().await.unwrap();
+    client().get(format!("{}/rest/api/3/myself", jira.base_url())).send().await.unwrap();
     assert_eq!(jira.requests("GET /rest/api/3/issue/{issueIdOrKey}"), 2);
     assert_eq!(jira.requests("GET /rest/api/3/myself"), 2);
     assert_eq!(jira.requests("GET /rest/api/3/user/bulk"), 0);
@@ -68,7 +74,7 @@ async fn injected_status_uses_each_services_error_shape() {
 
     let clockwork = FakeClockwork::start().await;
     clockwork.inject("POST /start_timer", Fault::Status(500), 1);
-    let response = Client::new()
+    let response = client()
         .post(format!("{}/start_timer", clockwork.base_url()))
         .header("authorization", "Token whatever")
         .send()

@@ -15,9 +15,9 @@ use lambda_runtime::{LambdaEvent, service_fn};
 async fn main() -> Result<(), lambda_runtime::Error> {
     init(LogFormat::from_env_or(LogFormat::Json));
     let queue = match QueueConfig::from_env() {
-        Ok(QueueConfig::Sqs { queue_url, region, endpoint_url }) => Some(Arc::new(
-            SqsQueue::new(&queue_url, region.as_deref(), endpoint_url.as_deref()).await,
-        )),
+        Ok(QueueConfig::Sqs { queue_url, region, endpoint_url }) => {
+            Some(Arc::new(SqsQueue::new(&queue_url, region.as_deref(), endpoint_url.as_deref())))
+        }
         _ => None,
     };
     let continuations = queue.clone().map(|queue| queue as Arc<dyn Queue>);

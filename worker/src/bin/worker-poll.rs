@@ -14,8 +14,7 @@ async fn main() -> Result<()> {
     let QueueConfig::Sqs { queue_url, region, endpoint_url } = QueueConfig::from_env()? else {
         bail!("set SQS_QUEUE_URL");
     };
-    let queue =
-        Arc::new(SqsQueue::new(&queue_url, region.as_deref(), endpoint_url.as_deref()).await);
+    let queue = Arc::new(SqsQueue::new(&queue_url, region.as_deref(), endpoint_url.as_deref()));
     let engine = clockwork_worker::wiring::engine_from_env(Some(queue.clone()))
         .await
         .context("worker cannot start")?;

@@ -9,7 +9,7 @@ use std::time::Duration;
 use chrono::Utc;
 use clockwork_cache::Cache;
 use clockwork_cache::redis_backend::RedisCache;
-use clockwork_clients::{HttpOptions, JiraApi, JiraClient, report};
+use clockwork_clients::{HttpClient, HttpOptions, JiraApi, JiraClient, report};
 use clockwork_core::config::{JiraConfig, TimerSourceConfig};
 use clockwork_core::contract::{CachedJiraUser, CachedTimers, keys};
 use clockwork_core::event::{Event, TIMERS_SYNC_REQUESTED};
@@ -34,12 +34,13 @@ pub struct Site {
     jira_client: Arc<dyn JiraApi>,
 }
 
-pub fn http() -> HttpOptions {
-    HttpOptions {
+/// Fast back-off; a fresh client, as another process would have.
+pub fn http() -> HttpClient {
+    HttpClient::new(HttpOptions {
         timeout: Duration::from_secs(2),
         base_backoff: Duration::from_millis(5),
         ..HttpOptions::default()
-    }
+    })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

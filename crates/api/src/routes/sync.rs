@@ -54,12 +54,13 @@ pub async fn handle(app: &App) -> Result<Response<bytes::Bytes>, ApiError> {
 /// Enqueues `clockwork/timers.sync.requested` unless one was enqueued within [`WINDOW`];
 /// returns the run id either way.
 pub async fn request_timer_sync(app: &App) -> Result<String, ApiError> {
+    let queue = app.queue()?;
     // Two tries: the window may expire between a failed SET NX and the GET.
     for _ in 0..2 {
         let candidate = uuid::Uuid::new_v4().to_string();
         if app.cache.set_nx(WINDOW_KEY, &candidate, WINDOW).await.map_err(cache_error)? {
             let event = Event::with_id(TIMERS_SYNC_REQUESTED, candidate.clone(), json!({}));
-            if let Err(error) = app.queue.send(&event).await {
+            if let Err(error) = queue.send(&event).await {
                 // Free the window so the next request enqueues instead of sharing a lost run.
                 let _ = app.cache.del(&[WINDOW_KEY.to_owned()]).await;
                 return Err(queue_error(error));

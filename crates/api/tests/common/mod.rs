@@ -11,7 +11,7 @@ use clockwork_api::App;
 use clockwork_api::auth::{Auth, Role};
 use clockwork_cache::json::set_json;
 use clockwork_cache::redis_backend::RedisCache;
-use clockwork_clients::HttpOptions;
+use clockwork_clients::{HttpClient, HttpOptions};
 use clockwork_core::config::{AuthConfig, ClockworkConfig, JiraConfig};
 use clockwork_core::contract::{CachedTimers, Timer, TimerIssue, keys};
 use clockwork_core::{AccountId, Email};
@@ -87,9 +87,9 @@ impl Harness {
             &jira_config,
             &clockwork_config,
             Arc::new(cache),
-            Arc::new(queue),
+            Some(Arc::new(queue)),
             auth,
-            http_options(),
+            HttpClient::new(http_options()),
         );
         Self { app, jira, clockwork, redis, sqs, queue_url }
     }

@@ -23,7 +23,7 @@ use clockwork_bench::redis_url;
 use clockwork_cache::Cache;
 use clockwork_cache::redis_backend::RedisCache;
 use clockwork_clients::report::{self, fetch_all_timers};
-use clockwork_clients::{HttpOptions, JiraApi, JiraClient};
+use clockwork_clients::{HttpClient, HttpOptions, JiraApi, JiraClient};
 use clockwork_core::AccountId;
 use clockwork_core::config::{JiraConfig, TimerSourceConfig};
 use clockwork_core::contract::keys;
@@ -73,7 +73,7 @@ async fn main() -> Result<()> {
     let bench = Bench::start(&args).await?;
     let engine = Engine::new(bench.engine_cache.clone()).register(Arc::new(TimerSync::new(
         bench.data.clone(),
-        report::from_config(&bench.source, HttpOptions::default()),
+        report::from_config(&bench.source, HttpClient::new(HttpOptions::default())),
         bench.jira_client.clone(),
     )));
 
@@ -188,7 +188,7 @@ impl Bench {
             api_token: SecretString::from("bench-token"),
         };
         let jira_client: Arc<dyn JiraApi> =
-            Arc::new(JiraClient::new(&config, HttpOptions::default()));
+            Arc::new(JiraClient::new(&config, HttpClient::new(HttpOptions::default())));
         Ok(Self { jira, _clockwork: clockwork, source, jira_client, data, engine_cache })
     }
 
@@ -214,7 +214,7 @@ impl Bench {
     /// The seeds' way: fetch the timers the same way, then one Jira call per distinct user
     /// and one Redis command per key written.
     async fn seeds_way(&self) -> Result<Run> {
-        let report = report::from_config(&self.source, HttpOptions::default());
+        let report = report::from_config(&self.source, HttpClient::new(HttpOptions::default()));
         let (jira_before, data_before) = (self.jira.requests(ONE_USER), self.data.round_trips());
         let started = Instant::now();
         let credential = report.acquire().await.context("acquire")?;

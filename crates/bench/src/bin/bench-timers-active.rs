@@ -89,6 +89,8 @@ enum ClientKind {
 
 fn main() -> Result<()> {
     install_exit_handlers()?;
+    // Before any reqwest client is built: reqwest brings no crypto provider of its own.
+    clockwork_core::tls::install_crypto_provider();
     let args = Args::parse();
     let root = clockwork_bench::workspace_root()?;
     let executables = if args.skip_build {

@@ -22,6 +22,8 @@ pub enum ErrorCode {
     ApiRemoved,
     NetworkGlitch,
     SchemaMismatch,
+    /// This process cannot make HTTPS requests at all (no root certificate could be loaded).
+    HttpsUnavailable,
     Unknown,
 }
 
@@ -38,6 +40,7 @@ impl ErrorCode {
             Self::ApiRemoved => "API_REMOVED",
             Self::NetworkGlitch => "NETWORK_GLITCH",
             Self::SchemaMismatch => "SCHEMA_MISMATCH",
+            Self::HttpsUnavailable => "HTTPS_UNAVAILABLE",
             Self::Unknown => "UNKNOWN",
         }
     }
@@ -89,6 +92,11 @@ impl ErrorCode {
             Self::SchemaMismatch => {
                 "Jira answered with a shape this backend cannot read: a proxy may be answering \
                  instead of Jira (check JIRA_BASE_URL), or the API changed. Report the message."
+            }
+            Self::HttpsUnavailable => {
+                "This backend cannot make HTTPS requests: no root certificate could be loaded. \
+                 Install a CA bundle (the ca-certificates package) or point SSL_CERT_FILE or \
+                 SSL_CERT_DIR at one, then restart it."
             }
             Self::Unknown => {
                 "Jira rejected the request; the message says why. Report it if it persists."
@@ -207,6 +215,9 @@ pub(crate) fn classify(what: &str, failure: &Failure, site: Option<SiteProbe>) -
         (ClientError::Decode(detail), _) => {
             (ErrorCode::SchemaMismatch, format!("{what}: {detail}"))
         }
+        (ClientError::Setup(detail), _) => {
+            (ErrorCode::HttpsUnavailable, format!("{what} was not sent: {detail}"))
+        }
         (error @ (ClientError::Rejected { .. } | ClientError::InvalidState(_)), _) => {
             (ErrorCode::Unknown, format!("{what}: {error}"))
         }
@@ -272,6 +283,11 @@ mod tests {
                 failure(ClientError::RateLimited { retry_after: None }, Some(429)),
                 None,
                 "RATE_LIMIT",
+            ),
+            (
+                failure(ClientError::Setup("no CA certificates".into()), None),
+                None,
+                "HTTPS_UNAVAILABLE",
             ),
         ];
         for (failure, probe, code) in cases {

@@ -16,7 +16,7 @@ use super::{
     Board, ChangedWorklogs, CommentPage, DataOptions, DataUser, DataWorklog, JiraData,
     JiraDataError, Project, SYNC_FIELDS, SearchPage, Sprint, WORKLOG_LIST_CHUNK, WorklogPage,
 };
-use crate::http::Traffic;
+use crate::http::{HttpClient, Traffic};
 use crate::jira::USER_BULK_CHUNK;
 
 /// Projects a page of `/project/search` holds at most.
@@ -30,7 +30,7 @@ const ASSIGNABLE_WINDOW: u32 = 1000;
 
 /// The Jira data client: Basic auth (`ATLASSIAN_EMAIL:ATLASSIAN_API_TOKEN`), paced requests.
 pub struct JiraDataClient {
-    pub(super) http: reqwest::Client,
+    pub(super) http: HttpClient,
     pub(super) options: DataOptions,
     pub(super) base_url: Url,
     pub(super) email: String,
@@ -76,7 +76,7 @@ struct Count {
 impl JiraDataClient {
     pub fn new(config: &JiraConfig, options: DataOptions) -> Self {
         Self {
-            http: options.http.build_client(),
+            http: HttpClient::new(options.http.clone()),
             traffic: Traffic::new(options.max_concurrency, options.near_limit_pause),
             options,
             base_url: config.base_url.clone(),

@@ -10,7 +10,7 @@ use serde::de::DeserializeOwned;
 
 use super::JiraDataClient;
 use super::classify::{JiraDataError, SiteProbe, classify, needs_site_probe};
-use crate::http::{HttpOptions, send_paced};
+use crate::http::send_paced;
 
 /// `License`: the plans of the site's applications.
 #[derive(Deserialize)]
@@ -43,7 +43,7 @@ impl JiraDataClient {
         query: &[(&str, String)],
     ) -> Result<T, JiraDataError> {
         let what = format!("GET {path}");
-        let build = || self.authed(self.http.get(self.url(path))).query(query);
+        let build = |http: &reqwest::Client| self.authed(http.get(self.url(path))).query(query);
         let body = self.fetch(&what, build).await?;
         parse(&what, &body)
     }
@@ -55,7 +55,7 @@ impl JiraDataClient {
         body: &serde_json::Value,
     ) -> Result<T, JiraDataError> {
         let what = format!("POST {path}");
-        let build = || self.authed(self.http.post(self.url(path))).json(body);
+        let build = |http: &reqwest::Client| self.authed(http.post(self.url(path))).json(body);
         let body = self.fetch(&what, build).await?;
         parse(&what, &body)
     }
@@ -63,9 +63,10 @@ impl JiraDataClient {
     async fn fetch(
         &self,
         what: &str,
-        build: impl Fn() -> RequestBuilder,
+        build: impl Fn(&reqwest::Client) -> RequestBuilder,
     ) -> Result<Bytes, JiraDataError> {
-        match send_paced("jira", &self.options.http, &self.traffic, build).await {
+        let attempts = self.options.http.max_attempts;
+        match send_paced("jira", &self.http, attempts, &self.traffic, build).await {
             Ok(body) => Ok(body),
             Err(failure) => {
                 let site = match needs_site_probe(&failure) {
@@ -81,15 +82,15 @@ impl JiraDataClient {
 
     /// After a 503: is the whole site down, and if so, is it suspended for want of a license?
     async fn probe_site(&self) -> SiteProbe {
-        let once = HttpOptions { max_attempts: 1, ..self.options.http.clone() };
         let status =
-            send_paced("jira", &once, &self.traffic, || self.http.get(self.url("/status")));
+            send_paced("jira", &self.http, 1, &self.traffic, |http| http.get(self.url("/status")));
         match status.await {
             Ok(_) => SiteProbe::Up,
             Err(failure) if failure.status == Some(StatusCode::SERVICE_UNAVAILABLE) => {
-                let license =
-                    || self.authed(self.http.get(self.url("/rest/api/3/instance/license")));
-                let license = send_paced("jira", &once, &self.traffic, license).await;
+                let license = |http: &reqwest::Client| {
+                    self.authed(http.get(self.url("/rest/api/3/instance/license")))
+                };
+                let license = send_paced("jira", &self.http, 1, &self.traffic, license).await;
                 let unlicensed = license
                     .ok()
                     .and_then(|body| serde_json::from_slice::<License>(&body).ok())

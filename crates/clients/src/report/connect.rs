@@ -16,13 +16,12 @@ use super::{
     ASSUMED_LIFETIME, Credential, ReportError, TimerReport, TimersPage, join, jwt_expiry, sensitive,
 };
 use crate::ClientError;
-use crate::http::{HttpOptions, Idempotency, send, send_json};
+use crate::http::{HttpClient, Idempotency, send, send_json};
 
 const SERVLET: &str = "/plugins/servlet/ac/clockwork-cloud/clockwork-timers";
 
 pub struct ConnectReport {
-    http: reqwest::Client,
-    options: HttpOptions,
+    http: HttpClient,
     jira_base_url: Url,
     cookie: SecretString,
     report_base_url: Url,
@@ -43,11 +42,10 @@ impl ConnectReport {
         jira_base_url: &Url,
         cookie: &SecretString,
         report_base_url: &Url,
-        options: HttpOptions,
+        http: HttpClient,
     ) -> Self {
         Self {
-            http: options.build_client(),
-            options,
+            http,
             jira_base_url: jira_base_url.clone(),
             cookie: cookie.clone(),
             report_base_url: report_base_url.clone(),
@@ -63,9 +61,8 @@ impl TimerReport for ConnectReport {
         let cookie = sensitive(self.cookie.expose_secret()).ok_or(ReportError::SessionExpired)?;
         let url = join(&self.jira_base_url, SERVLET);
         // The servlet only hands out a token, so repeating the POST is as safe as a GET.
-        let body = send("jira", &self.options, Idempotency::Idempotent, || {
-            self.http
-                .post(&url)
+        let body = send("jira", &self.http, Idempotency::Idempotent, |http| {
+            http.post(&url)
                 .query(&[("classifier", "json")])
                 .header(COOKIE, cookie.clone())
                 .header(ACCEPT, "application/json")
@@ -93,9 +90,8 @@ impl TimerReport for ConnectReport {
         // The report app answers for the Jira site named by `xdm_e`.
         let host = self.jira_base_url.as_str().trim_end_matches('/');
         let body: Value =
-            send_json("clockwork report", &self.options, Idempotency::Idempotent, || {
-                self.http
-                    .get(&url)
+            send_json("clockwork report", &self.http, Idempotency::Idempotent, |http| {
+                http.get(&url)
                     .query(&[("page", page.to_string().as_str()), ("xdm_e", host)])
                     .header(AUTHORIZATION, authorization.clone())
                     .header(ACCEPT, "application/json")

@@ -21,7 +21,7 @@ use super::{
     ASSUMED_LIFETIME, Credential, ReportError, TimerReport, TimersPage, join, jwt_expiry, sensitive,
 };
 use crate::ClientError;
-use crate::http::{HttpOptions, Idempotency, send_json, status_error};
+use crate::http::{HttpClient, Idempotency, send_json, status_error};
 
 const TOKEN_PATH: &str = "/rest/internal/2/forge/context/token";
 const GRAPHQL_PATH: &str = "/gateway/api/graphql";
@@ -32,8 +32,7 @@ const INVOKE_EXTENSION: &str = "mutation invokeExtension($input: InvokeExtension
 const ACCESS_HINTS: [&str; 4] = ["access", "permission", "unauthori", "forbidden"];
 
 pub struct ForgeReport {
-    http: reqwest::Client,
-    options: HttpOptions,
+    http: HttpClient,
     jira_base_url: Url,
     tenant_session_token: SecretString,
     cloud_id: String,
@@ -59,11 +58,10 @@ impl ForgeReport {
         cloud_id: &str,
         workspace_id: &str,
         extension_id: &str,
-        options: HttpOptions,
+        http: HttpClient,
     ) -> Self {
         Self {
-            http: options.build_client(),
-            options,
+            http,
             jira_base_url: jira_base_url.clone(),
             tenant_session_token: tenant_session_token.clone(),
             cloud_id: cloud_id.to_owned(),
@@ -87,9 +85,8 @@ impl ForgeReport {
     ) -> Result<T, ReportError> {
         let cookie = self.cookie()?;
         let url = join(&self.jira_base_url, path);
-        send_json("jira", &self.options, Idempotency::Idempotent, || {
-            self.http
-                .post(&url)
+        send_json("jira", &self.http, Idempotency::Idempotent, |http| {
+            http.post(&url)
                 .header(COOKIE, cookie.clone())
                 .header(ACCEPT, "application/json")
                 .json(body)

@@ -1,6 +1,9 @@
 //! `GET /api/worklogs` on AWS Lambda.
 
+use clockwork_api::Route;
+use clockwork_functions::Function;
+
 #[tokio::main]
 async fn main() -> Result<(), clockwork_functions::lambda::Error> {
-    clockwork_functions::serve_lambda(clockwork_api::Route::Worklogs).await
+    clockwork_functions::serve_lambda(Function::new(Route::Worklogs)).await
 }
