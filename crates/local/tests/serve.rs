@@ -49,9 +49,7 @@ fn serve_demo() -> Server {
 #[tokio::test]
 async fn demo_serves_every_route_against_the_simulated_sites() {
     let server = serve_demo();
-    // reqwest brings no crypto provider of its own; the process's is installed first.
-    clockwork_core::tls::install_crypto_provider();
-    let http = reqwest::Client::new();
+    let http = clockwork_testkit::http_client();
     let get = |path: String| {
         let http = http.clone();
         let url = format!("{}{path}", server.base);

@@ -27,3 +27,10 @@ pub use clockwork::{FakeAuthor, FakeClockwork, FakeTimer, FakeWorklog};
 pub use demo::{Demo, start_demo};
 pub use faults::Fault;
 pub use jira::{FakeIssue, FakeJira, FakeProject, FakeUser};
+
+/// A plain HTTP client for tests and benchmarks that talk to the fakes. reqwest brings no
+/// TLS provider of its own here, so the process's is installed first.
+pub fn http_client() -> reqwest::Client {
+    clockwork_core::tls::install_crypto_provider();
+    reqwest::Client::new()
+}

@@ -4,20 +4,16 @@ use chrono::{Duration, Utc};
 use clockwork_testkit::demo::{
     DEMO_ACCOUNT_ID, DEMO_CLOCKWORK_TOKEN, DEMO_JIRA_EMAIL, DEMO_JIRA_TOKEN,
 };
+use clockwork_testkit::http_client;
 use clockwork_testkit::start_demo;
-use reqwest::{Client, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 /// reqwest brings no crypto provider of its own; the process's is installed first.
-fn client() -> Client {
-    clockwork_core::tls::install_crypto_provider();
-    Client::new()
-}
-
 #[tokio::test]
 async fn demo_seeds_people_issues_timers_and_a_week_of_worklogs() {
     let demo = start_demo(None, None).await.expect("demo starts");
-    let client = client();
+    let client = http_client();
 
     let search: Value = client
         .post(format!("{}/rest/api/3/search/jql", demo.jira.base_url()))

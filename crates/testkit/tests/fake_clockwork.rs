@@ -1,8 +1,9 @@
 //! The fake Clockwork API's rules, checked over HTTP with a plain client.
 
 use chrono::{DateTime, Duration, FixedOffset, Utc};
+use clockwork_testkit::http_client;
 use clockwork_testkit::{FakeClockwork, FakeTimer, FakeWorklog};
-use reqwest::{Client, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 const TOKEN: &str = "mai-token";
@@ -10,11 +11,6 @@ const MAI: &str = "acc-mai";
 const LIAM: &str = "acc-liam";
 
 /// reqwest brings no crypto provider of its own; the process's is installed first.
-fn client() -> Client {
-    clockwork_core::tls::install_crypto_provider();
-    Client::new()
-}
-
 async fn clockwork() -> FakeClockwork {
     let clockwork = FakeClockwork::start().await;
     clockwork.add_token(TOKEN, MAI);
@@ -28,7 +24,7 @@ fn started(rfc3339: &str) -> DateTime<FixedOffset> {
 }
 
 async fn get_worklogs(clockwork: &FakeClockwork, query: &str) -> (StatusCode, Value) {
-    let response = client()
+    let response = http_client()
         .get(format!("{}/worklogs?{query}", clockwork.base_url()))
         .header("Authorization", format!("Token {TOKEN}"))
         .send()
@@ -39,7 +35,7 @@ async fn get_worklogs(clockwork: &FakeClockwork, query: &str) -> (StatusCode, Va
 }
 
 async fn post(clockwork: &FakeClockwork, path: &str, body: Value) -> (StatusCode, Value) {
-    let response = client()
+    let response = http_client()
         .post(format!("{}{path}", clockwork.base_url()))
         .header("Authorization", format!("Token {TOKEN}"))
         .json(&body)
@@ -61,7 +57,7 @@ async fn base_url_ends_in_v1_and_unknown_tokens_are_401() {
     let url =
         format!("{}/worklogs?starting_at=2026-02-01&ending_at=2026-02-02", clockwork.base_url());
     for auth in [Some("Token wrong"), Some("Bearer mai-token"), None] {
-        let mut request = client().get(&url);
+        let mut request = http_client().get(&url);
         if let Some(auth) = auth {
             request = request.header("Authorization", auth);
         }

@@ -1,26 +1,22 @@
 //! The fake Jira's rules, checked over HTTP with a plain client.
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
+use clockwork_testkit::http_client;
 use clockwork_testkit::jira::API_USER_ACCOUNT_ID;
 use clockwork_testkit::{FakeIssue, FakeJira, FakeProject, FakeUser};
-use reqwest::{Client, Response, StatusCode};
+use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
 
 const EMAIL: &str = "bot@acme.example";
 const TOKEN: &str = "secret-token";
 
 /// reqwest brings no crypto provider of its own; the process's is installed first.
-fn client() -> Client {
-    clockwork_core::tls::install_crypto_provider();
-    Client::new()
-}
-
 async fn jira() -> FakeJira {
     FakeJira::start(EMAIL, TOKEN).await
 }
 
 async fn get(jira: &FakeJira, path_and_query: &str) -> Response {
-    client()
+    http_client()
         .get(format!("{}{path_and_query}", jira.base_url()))
         .basic_auth(EMAIL, Some(TOKEN))
         .send()
@@ -35,7 +31,7 @@ async fn get_json(jira: &FakeJira, path_and_query: &str) -> (StatusCode, Value) 
 }
 
 async fn search(jira: &FakeJira, body: Value) -> (StatusCode, Value) {
-    let response = client()
+    let response = http_client()
         .post(format!("{}/rest/api/3/search/jql", jira.base_url()))
         .basic_auth(EMAIL, Some(TOKEN))
         .json(&body)
@@ -63,12 +59,12 @@ fn at(rfc3339: &str) -> DateTime<Utc> {
 async fn wrong_basic_auth_is_401() {
     let jira = jira().await;
     let url = format!("{}/rest/api/3/myself", jira.base_url());
-    let wrong = client().get(&url).basic_auth(EMAIL, Some("nope")).send().await.unwrap();
+    let wrong = http_client().get(&url).basic_auth(EMAIL, Some("nope")).send().await.unwrap();
     assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
     let body: Value = wrong.json().await.unwrap();
     assert!(body["errorMessages"][0].is_string(), "{body}");
     assert_eq!(body["errors"], json!({}));
-    let missing = client().get(&url).send().await.unwrap();
+    let missing = http_client().get(&url).send().await.unwrap();
     assert_eq!(missing.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(get(&jira, "/rest/api/3/myself").await.status(), StatusCode::OK);
 }
@@ -76,7 +72,7 @@ async fn wrong_basic_auth_is_401() {
 #[tokio::test]
 async fn status_needs_no_auth_and_reports_running() {
     let jira = jira().await;
-    let body: Value = client()
+    let body: Value = http_client()
         .get(format!("{}/status", jira.base_url()))
         .send()
         .await
@@ -138,7 +134,7 @@ async fn bulk_users_default_to_ten_results_without_max_results() {
     assert_eq!(page["total"], 15);
     assert_eq!(page["isLast"], false);
     let next = page["nextPage"].as_str().expect("nextPage link").to_owned();
-    let rest: Value = client()
+    let rest: Value = http_client()
         .get(next)
         .basic_auth(EMAIL, Some(TOKEN))
         .send()

@@ -1,6 +1,7 @@
 //! The fake Jira's data-sync endpoints and site conditions, checked over HTTP with a plain
 //! client against the shapes of Atlassian's OpenAPI documents.
 
+use clockwork_testkit::http_client;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -8,24 +9,19 @@ use clockwork_testkit::jira::{
     API_USER_ACCOUNT_ID, FakeBoard, FakeComment, FakeIssue, FakeJira, FakeJiraWorklog, FakeSprint,
     FakeUser, SPRINT_FIELD, STORY_POINTS_FIELD,
 };
-use reqwest::{Client, Response, StatusCode};
+use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
 
 const EMAIL: &str = "bot@acme.example";
 const TOKEN: &str = "secret-token";
 
 /// reqwest brings no crypto provider of its own; the process's is installed first.
-fn client() -> Client {
-    clockwork_core::tls::install_crypto_provider();
-    Client::new()
-}
-
 async fn jira() -> FakeJira {
     FakeJira::start(EMAIL, TOKEN).await
 }
 
 async fn get(jira: &FakeJira, path_and_query: &str) -> Response {
-    client()
+    http_client()
         .get(format!("{}{path_and_query}", jira.base_url()))
         .basic_auth(EMAIL, Some(TOKEN))
         .send()
@@ -40,7 +36,7 @@ async fn get_json(jira: &FakeJira, path_and_query: &str) -> (StatusCode, Value) 
 }
 
 async fn post_json(jira: &FakeJira, path: &str, body: Value) -> (StatusCode, Value) {
-    let response = client()
+    let response = http_client()
         .post(format!("{}{path}", jira.base_url()))
         .basic_auth(EMAIL, Some(TOKEN))
         .json(&body)
@@ -381,7 +377,7 @@ async fn an_expired_token_can_look_like_an_empty_200() {
     let jira = jira().await;
     jira.add_issue(FakeIssue::new("1", "KAN-1", "x"));
     jira.set_seraph_auth_failed(true);
-    let response = client()
+    let response = http_client()
         .post(format!("{}/rest/api/3/search/jql", jira.base_url()))
         .basic_auth(EMAIL, Some(TOKEN))
         .json(&json!({ "jql": "project = KAN" }))
@@ -421,7 +417,9 @@ async fn requests_in_flight_are_tracked() {
     let mut calls = tokio::task::JoinSet::new();
     for _ in 0..4 {
         let url = format!("{}/rest/api/3/myself", jira.base_url());
-        calls.spawn(async move { client().get(url).basic_auth(EMAIL, Some(TOKEN)).send().await });
+        calls.spawn(
+            async move { http_client().get(url).basic_auth(EMAIL, Some(TOKEN)).send().await },
+        );
     }
     while let Some(response) = calls.join_next().await {
         assert_eq!(response.unwrap().unwrap().status(), StatusCode::OK);
@@ -440,7 +438,7 @@ async fn seeded_projects_are_searchable_by_updated_in_large_pages() {
     let since = ago(60 * 24 * 90).timestamp_millis();
     let jql = format!("project = BIG AND updated >= {since} ORDER BY updated ASC, id ASC");
     // One client for every page: building one costs more than the fake's answer.
-    let client = client();
+    let client = http_client();
     let url = format!("{}/rest/api/3/search/jql", jira.base_url());
     let (mut token, mut seen, mut last_updated) = (None::<String>, 0, String::new());
     loop {

@@ -1,6 +1,7 @@
 //! The report app and the session endpoints that hand out its credentials, checked over HTTP
 //! with a plain client.
 
+use clockwork_testkit::http_client;
 use std::time::Duration;
 
 use base64::Engine;
@@ -8,7 +9,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::Utc;
 use clockwork_testkit::jira::ExpiryFormat;
 use clockwork_testkit::{FakeClockwork, FakeJira, FakeTimer};
-use reqwest::{Client, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 const COOKIE: &str = "cloud.session.token=abc; atlassian.xsrf.token=def";
@@ -17,11 +18,6 @@ const EXTENSION: &str = "ari:cloud:ecosystem::extension/app/env/static/timers";
 const SERVLET: &str = "/plugins/servlet/ac/clockwork-cloud/clockwork-timers";
 
 /// reqwest brings no crypto provider of its own; the process's is installed first.
-fn client() -> Client {
-    clockwork_core::tls::install_crypto_provider();
-    Client::new()
-}
-
 async fn site() -> (FakeJira, FakeClockwork) {
     let jira = FakeJira::start("bot@acme.example", "api-token").await;
     let clockwork = FakeClockwork::start().await;
@@ -33,7 +29,7 @@ async fn site() -> (FakeJira, FakeClockwork) {
 }
 
 async fn servlet(jira: &FakeJira, cookie: Option<&str>) -> (StatusCode, Value) {
-    let mut request = client().post(format!("{}{SERVLET}?classifier=json", jira.base_url()));
+    let mut request = http_client().post(format!("{}{SERVLET}?classifier=json", jira.base_url()));
     if let Some(cookie) = cookie {
         request = request.header("Cookie", cookie);
     }
@@ -43,7 +39,7 @@ async fn servlet(jira: &FakeJira, cookie: Option<&str>) -> (StatusCode, Value) {
 }
 
 async fn timers(clockwork: &FakeClockwork, jwt: Option<&str>, page: u32) -> (StatusCode, Value) {
-    let mut request = client().get(format!(
+    let mut request = http_client().get(format!(
         "{}/timers.json?page={page}&xdm_e=https://acme.atlassian.net",
         clockwork.report_base_url()
     ));
@@ -124,7 +120,7 @@ async fn every_timer_is_paged_running_or_finished() {
 }
 
 async fn forge_post(jira: &FakeJira, path: &str, cookie: &str, body: Value) -> (StatusCode, Value) {
-    let response = client()
+    let response = http_client()
         .post(format!("{}{path}", jira.base_url()))
         .header("Cookie", format!("ajs_anonymous_id=x; tenant.session.token={cookie}"))
         .json(&body)

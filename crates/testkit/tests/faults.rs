@@ -1,22 +1,18 @@
 //! Request counting, injected faults and latency, shared by every fake.
 
+use clockwork_testkit::http_client;
 use std::time::{Duration, Instant};
 
 use clockwork_testkit::{FakeClockwork, FakeIssue, FakeJira, Fault};
-use reqwest::{Client, Response, StatusCode};
+use reqwest::{Response, StatusCode};
 use serde_json::Value;
 
 const EMAIL: &str = "bot@acme.example";
 const TOKEN: &str = "secret-token";
 
 /// reqwest brings no crypto provider of its own; the process's is installed first.
-fn client() -> Client {
-    clockwork_core::tls::install_crypto_provider();
-    Client::new()
-}
-
 async fn get(jira: &FakeJira, path: &str) -> Response {
-    client()
+    http_client()
         .get(format!("{}{path}", jira.base_url()))
         .basic_auth(EMAIL, Some(TOKEN))
         .send()
@@ -32,7 +28,7 @@ async fn requests_are_counted_per_endpoint() {
     get(&jira, "/rest/api/3/issue/KAN-404").await;
     get(&jira, "/rest/api/3/myself").await;
     // Rejected credentials still reach the endpoint.
-    client().get(format!("{}/rest/api/3/myself", jira.base_url())).send().await.unwrap();
+    http_client().get(format!("{}/rest/api/3/myself", jira.base_url())).send().await.unwrap();
     assert_eq!(jira.requests("GET /rest/api/3/issue/{issueIdOrKey}"), 2);
     assert_eq!(jira.requests("GET /rest/api/3/myself"), 2);
     assert_eq!(jira.requests("GET /rest/api/3/user/bulk"), 0);
@@ -74,7 +70,7 @@ async fn injected_status_uses_each_services_error_shape() {
 
     let clockwork = FakeClockwork::start().await;
     clockwork.inject("POST /start_timer", Fault::Status(500), 1);
-    let response = client()
+    let response = http_client()
         .post(format!("{}/start_timer", clockwork.base_url()))
         .header("authorization", "Token whatever")
         .send()
