@@ -4,7 +4,8 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
+use serde::de::{MapAccess, Visitor};
+use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
 use super::time;
@@ -116,8 +117,9 @@ struct WireIssue {
     fields: WireFields,
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
+/// An issue's `fields`. Read by hand rather than with `#[serde(flatten)]`, which would
+/// buffer every field (comments and worklogs included) before reading it a second time.
+#[derive(Default)]
 struct WireFields {
     summary: Option<String>,
     status: Option<WireStatus>,
@@ -126,17 +128,53 @@ struct WireFields {
     project: Option<IssueProject>,
     assignee: Option<DataUser>,
     reporter: Option<DataUser>,
-    #[serde(deserialize_with = "time::optional")]
     created: Option<DateTime<Utc>>,
-    #[serde(deserialize_with = "time::optional")]
     updated: Option<DateTime<Utc>>,
-    #[serde(deserialize_with = "time::optional")]
     resolutiondate: Option<DateTime<Utc>>,
     comment: Option<CommentPage>,
     worklog: Option<WorklogPage>,
     /// Custom fields, among others not named above.
-    #[serde(flatten)]
     other: HashMap<String, Value>,
+}
+
+impl<'de> Deserialize<'de> for WireFields {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(FieldsVisitor)
+    }
+}
+
+struct FieldsVisitor;
+
+impl<'de> Visitor<'de> for FieldsVisitor {
+    type Value = WireFields;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an issue's fields")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<WireFields, A::Error> {
+        let mut fields = WireFields::default();
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "summary" => fields.summary = map.next_value()?,
+                "status" => fields.status = map.next_value()?,
+                "priority" => fields.priority = map.next_value()?,
+                "issuetype" => fields.issuetype = map.next_value()?,
+                "project" => fields.project = map.next_value()?,
+                "assignee" => fields.assignee = map.next_value()?,
+                "reporter" => fields.reporter = map.next_value()?,
+                "created" => fields.created = time::from_text(map.next_value()?)?,
+                "updated" => fields.updated = time::from_text(map.next_value()?)?,
+                "resolutiondate" => fields.resolutiondate = time::from_text(map.next_value()?)?,
+                "comment" => fields.comment = map.next_value()?,
+                "worklog" => fields.worklog = map.next_value()?,
+                _ => {
+                    fields.other.insert(key, map.next_value()?);
+                }
+            }
+        }
+        Ok(fields)
+    }
 }
 
 #[derive(Deserialize)]

@@ -2,7 +2,6 @@
 //! zone, without a colon), and ISO 8601 with a colon or `Z` in the Agile API and sprint fields.
 
 use chrono::{DateTime, Utc};
-use serde::de::Error as _;
 use serde::{Deserialize, Deserializer};
 
 /// Any of Jira's timestamp formats, as UTC.
@@ -18,9 +17,15 @@ pub(crate) fn parse(raw: &str) -> Option<DateTime<Utc>> {
 pub(crate) fn optional<'de, D: Deserializer<'de>>(
     deserializer: D,
 ) -> Result<Option<DateTime<Utc>>, D::Error> {
-    let raw: Option<String> = Option::deserialize(deserializer)?;
+    from_text(Option::deserialize(deserializer)?)
+}
+
+/// An optional timestamp's text read: empty is `None`, an unreadable one an error.
+pub(crate) fn from_text<E: serde::de::Error>(
+    raw: Option<String>,
+) -> Result<Option<DateTime<Utc>>, E> {
     raw.filter(|raw| !raw.trim().is_empty())
-        .map(|raw| parse(&raw).ok_or_else(|| D::Error::custom(format!("unreadable time {raw:?}"))))
+        .map(|raw| parse(&raw).ok_or_else(|| E::custom(format!("unreadable time {raw:?}"))))
         .transpose()
 }
 
