@@ -197,7 +197,8 @@ async fn a_page_of_1000_worklogs_sharing_one_timestamp_does_not_stall() {
     let client = client(&jira);
     let changes = tokio::time::timeout(
         Duration::from_secs(10),
-        client.worklog_changes(ChangeFeed::Updated, at.timestamp_millis()),
+        // From a cursor just before the bulk import.
+        client.worklog_changes(ChangeFeed::Updated, at.timestamp_millis() - 1),
     )
     .await
     .expect("reading the feed must end");
@@ -205,6 +206,25 @@ async fn a_page_of_1000_worklogs_sharing_one_timestamp_does_not_stall() {
     assert!(later.iter().all(|id| changes.values.iter().any(|v| v.worklog_id == *id)));
     assert!(changes.values.len() >= 1005);
     assert!(jira.requests(UPDATED) <= 3, "{} pages", jira.requests(UPDATED));
+}
+
+#[tokio::test]
+async fn changes_at_the_previous_until_are_not_read_twice() {
+    let jira = fake().await;
+    jira.set_worklog_feed_lag(Duration::ZERO);
+    jira.add_issue(FakeIssue::new("10001", "KAN-1", "x"));
+    let first_id = worklog_changed(&jira, chrono::Duration::minutes(10));
+    let client = client(&jira);
+    let first = client.worklog_changes(ChangeFeed::Updated, 0).await.unwrap();
+    assert_eq!(first.values.iter().map(|v| v.worklog_id).collect::<Vec<_>>(), [first_id]);
+
+    // The feed answers the change at `until` again; the client leaves it out.
+    let again = client.worklog_changes(ChangeFeed::Updated, first.next_since).await.unwrap();
+    assert!(again.values.is_empty(), "{:?}", again.values);
+    assert_eq!(again.next_since, first.next_since);
+    let newer = worklog_changed(&jira, chrono::Duration::minutes(5));
+    let next = client.worklog_changes(ChangeFeed::Updated, first.next_since).await.unwrap();
+    assert_eq!(next.values.iter().map(|v| v.worklog_id).collect::<Vec<_>>(), [newer]);
 }
 
 #[tokio::test]
@@ -216,7 +236,7 @@ async fn deleted_worklogs_are_listed_since_a_cursor() {
         .map(|_| jira.add_worklog("KAN-1", FakeJiraWorklog::new("a", Utc::now(), 60)).unwrap())
         .collect();
     let client = client(&jira);
-    let cursor = Utc::now().timestamp_millis();
+    let cursor = Utc::now().timestamp_millis() - 1;
     assert!(jira.delete_worklog(&ids[0]));
     tokio::time::sleep(Duration::from_millis(5)).await;
     assert!(jira.delete_worklog(&ids[1]));

@@ -6,12 +6,12 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use clockwork_clients::jira_data::{
-    ChangeFeed, DataIssue, JiraData, JiraDataError, project_issues_jql,
+    ChangeFeed, DataIssue, JiraData, JiraDataError, SearchPage, project_issues_jql,
 };
 use clockwork_core::IssueId;
 use clockwork_store::model::{IssueBatch, IssueRecord, JiraUser, Sprint};
 use clockwork_store::sync_state::{JobStatus, LogLevel, SyncEntity, SyncStatus};
-use clockwork_store::{Store, StoreError};
+use clockwork_store::{FeedCursors, Store, StoreError};
 use serde::{Deserialize, Serialize};
 
 use crate::normalize::{self, Scope};
@@ -148,6 +148,14 @@ impl SyncError {
     }
 }
 
+/// A page of the issue search, fetched while the page before it was committed.
+#[derive(Debug)]
+pub struct Prefetched {
+    /// The page token it was asked for with.
+    token: String,
+    page: SearchPage,
+}
+
 /// Progress of the issue phase, for a progress bar.
 pub trait Progress: Send + Sync {
     /// Whether to spend a request on `approximate-count` for an ETA.
@@ -202,9 +210,10 @@ impl SyncEngine {
             state.summary.requests += self.jira.requests() - requests;
             progress.total(self.settle(&state, total).await?);
         }
+        let mut prefetched = None;
         while !state.issues_done {
             let read = state.read;
-            state = self.next_batch(state).await?;
+            (state, prefetched) = self.next_batch(state, prefetched).await?;
             progress.advanced(state.read - read);
         }
         self.finish(state).await
@@ -256,14 +265,20 @@ impl SyncEngine {
         Ok(state)
     }
 
-    /// Fetches and commits the next page of issues, with its children and the cursor in
-    /// one transaction, and renews the lease.
-    pub async fn next_batch(&self, mut state: RunState) -> Result<RunState, SyncError> {
+    /// Commits the next page of issues, with its children and the cursor in one
+    /// transaction, and renews the lease. The page is the one `prefetched` holds when it is
+    /// the next (else it is fetched now); the page after it is fetched while this one is
+    /// committed, and returned for the next call.
+    pub async fn next_batch(
+        &self,
+        mut state: RunState,
+        prefetched: Option<Prefetched>,
+    ) -> Result<(RunState, Option<Prefetched>), SyncError> {
         let requests = self.jira.requests();
-        let result = self.batch_step(&mut state).await;
+        let result = self.batch_step(&mut state, prefetched).await;
         state.summary.requests += self.jira.requests() - requests;
-        self.settle(&state, result).await?;
-        Ok(state)
+        let next = self.settle(&state, result).await?;
+        Ok((state, next))
     }
 
     /// Ends a run: the worklog stream (incremental) or its starting point (full), the
@@ -329,7 +344,11 @@ impl SyncEngine {
         Ok(self.store.sync_state(project, SyncEntity::Issues).await?.and_then(|s| s.cursor_ms))
     }
 
-    async fn batch_step(&self, state: &mut RunState) -> Result<(), SyncError> {
+    async fn batch_step(
+        &self,
+        state: &mut RunState,
+        prefetched: Option<Prefetched>,
+    ) -> Result<Option<Prefetched>, SyncError> {
         if !self.store.try_lease(&state.project, &state.holder, self.options.lease).await? {
             return Err(SyncError::Busy(state.project.clone()));
         }
@@ -338,11 +357,31 @@ impl SyncEngine {
             state.since_ms = self.issue_cursor(&state.project).await?;
             state.reseek = false;
         }
+        let jql = state.jql();
+        let next_of_state = |p: &Prefetched| state.page_token.as_ref() == Some(&p.token);
+        let page = match prefetched.filter(next_of_state) {
+            Some(prefetched) => prefetched.page,
+            None => self.search_page(&jql, state.page_token.as_deref()).await?,
+        };
+        let following = page.next_page_token.clone().filter(|_| !page.is_last);
+        let prefetch = async {
+            let Some(token) = following else { return Ok(None) };
+            let page = self.search_page(&jql, Some(&token)).await?;
+            Ok::<_, SyncError>(Some(Prefetched { token, page }))
+        };
+        let (committed, prefetched) = tokio::join!(self.commit_page(state, page), prefetch);
+        committed?;
+        prefetched
+    }
+
+    async fn search_page(&self, jql: &str, token: Option<&str>) -> Result<SearchPage, SyncError> {
         let fields = self.jira.sync_fields();
-        let page = self
-            .jira
-            .search(&state.jql(), &fields, self.options.batch_size, state.page_token.as_deref())
-            .await?;
+        Ok(self.jira.search(jql, &fields, self.options.batch_size, token).await?)
+    }
+
+    /// Commits a page of the search: its issues not committed already, their children and
+    /// the cursor; the state moves on to the next page.
+    async fn commit_page(&self, state: &mut RunState, page: SearchPage) -> Result<(), SyncError> {
         let issues: Vec<DataIssue> =
             page.issues.into_iter().filter(|issue| !state.is_edge(issue)).collect();
         if let Some(newest) = issues.iter().filter_map(|i| i.updated).max() {
@@ -375,14 +414,12 @@ impl SyncEngine {
         let project = state.project.clone();
         let summary = &mut state.summary;
         if state.full {
-            // The worklog stream takes over from here: everything before is in the batches.
-            let worklog_cursor = self
-                .store
-                .sync_state(&project, SyncEntity::Worklogs)
-                .await?
-                .and_then(|s| s.cursor_ms);
-            if worklog_cursor.is_none_or(|cursor| cursor < state.started_ms) {
-                self.store.apply_worklog_changes(&project, &[], &[], state.started_ms).await?;
+            // The worklog stream takes over from the run's start: every change before it is
+            // in the batches. An overlap's worth earlier, as Jira's clock may be behind ours.
+            let start = state.started_ms.saturating_sub(overlap_ms(&self.options));
+            if self.feed_cursors(&project).await?.is_none_or(|c| c.updated_ms < start) {
+                let cursors = FeedCursors::both(start);
+                self.store.apply_worklog_changes(&project, &[], &[], cursors).await?;
             }
         } else {
             let scope = Scope::new(state.tracked.clone());
@@ -500,13 +537,11 @@ impl SyncEngine {
         scope: &Scope,
         summary: &mut SyncSummary,
     ) -> Result<(), SyncError> {
-        let Some(since) =
-            self.store.sync_state(project, SyncEntity::Worklogs).await?.and_then(|s| s.cursor_ms)
-        else {
+        let Some(since) = self.feed_cursors(project).await? else {
             return Ok(());
         };
-        let updated = self.jira.worklog_changes(ChangeFeed::Updated, since).await?;
-        let deleted = self.jira.worklog_changes(ChangeFeed::Deleted, since).await?;
+        let updated = self.jira.worklog_changes(ChangeFeed::Updated, since.updated_ms).await?;
+        let deleted = self.jira.worklog_changes(ChangeFeed::Deleted, since.deleted_ms).await?;
         let ids: Vec<u64> = updated.values.iter().map(|v| v.worklog_id).collect();
         let changed =
             if ids.is_empty() { Vec::new() } else { self.jira.worklogs_by_id(&ids).await? };
@@ -517,13 +552,29 @@ impl SyncEngine {
             .collect();
         let deleted_ids: Vec<String> =
             deleted.values.iter().map(|v| v.worklog_id.to_string()).collect();
-        let cursor = updated.next_since.min(deleted.next_since);
+        let cursors =
+            FeedCursors { updated_ms: updated.next_since, deleted_ms: deleted.next_since };
         // Worklogs of other projects' issues are skipped by the store (unknown issues).
         let applied =
-            self.store.apply_worklog_changes(project, &upserts, &deleted_ids, cursor).await?;
+            self.store.apply_worklog_changes(project, &upserts, &deleted_ids, cursors).await?;
         summary.worklogs += applied.upserted;
         summary.deleted += applied.deleted;
         Ok(())
+    }
+
+    /// Where the worklog feeds resume; `None` before the first full sync. (Stores written
+    /// before the deletions had a cursor of their own resume both from the one cursor.)
+    async fn feed_cursors(&self, project: &str) -> Result<Option<FeedCursors>, SyncError> {
+        let cursor = |entity| async move {
+            Ok::<_, SyncError>(
+                self.store.sync_state(project, entity).await?.and_then(|s| s.cursor_ms),
+            )
+        };
+        let Some(updated_ms) = cursor(SyncEntity::Worklogs).await? else {
+            return Ok(None);
+        };
+        let deleted_ms = cursor(SyncEntity::WorklogDeletions).await?.unwrap_or(updated_ms);
+        Ok(Some(FeedCursors { updated_ms, deleted_ms }))
     }
 
     async fn sprints(&self, project: &str, summary: &mut SyncSummary) -> Result<(), SyncError> {

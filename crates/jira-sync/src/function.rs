@@ -98,6 +98,9 @@ impl Function for ProjectSync {
             }
         };
         let mut batches_here = 0;
+        // The page after the last batch, fetched while it was committed; a batch replayed
+        // from its memo leaves none, and its successor fetches its own page.
+        let mut prefetched = None;
         while !state.issues_done {
             if batches_here > 0 && ctx.out_of_time() {
                 let resume = Resume { batch, state };
@@ -105,9 +108,13 @@ impl Function for ProjectSync {
                 return serde_json::to_value(next).map(RunEnd::Continue).map_err(unserializable);
             }
             let current = state.clone();
+            let page = prefetched.take();
+            let next_page = &mut prefetched;
             state = ctx
                 .step(&format!("batch-{batch}"), || async {
-                    engine.next_batch(current).await.map_err(failure)
+                    let (state, page) = engine.next_batch(current, page).await.map_err(failure)?;
+                    *next_page = page;
+                    Ok(state)
                 })
                 .await?;
             batch += 1;

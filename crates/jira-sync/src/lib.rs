@@ -12,5 +12,7 @@ pub mod function;
 pub mod normalize;
 pub mod users;
 
-pub use engine::{NoProgress, Progress, RunState, SyncEngine, SyncError, SyncOptions, SyncSummary};
+pub use engine::{
+    NoProgress, Prefetched, Progress, RunState, SyncEngine, SyncError, SyncOptions, SyncSummary,
+};
 pub use function::ProjectSync;

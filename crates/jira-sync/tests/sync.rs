@@ -163,6 +163,29 @@ on_both_databases! { Site::run, Site;
         assert!(cursor.is_some_and(|c| c <= chrono::Utc::now().timestamp_millis()));
     }
 
+    async fn worklog_changes_already_applied_are_not_fetched_again(site) {
+        let seeded = site.jira.seed_project("KAN", 3, 0, 2);
+        site.jira.set_worklog_feed_lag(Duration::ZERO);
+        site.sync(true).await.expect("full");
+        let issue = seeded.issue_ids.start.to_string();
+        let started = chrono::Utc::now() - chrono::Duration::hours(1);
+        let worklog = clockwork_testkit::jira::FakeJiraWorklog::new(&seeded.account_ids[0], started, 600);
+        let added = site.jira.add_worklog(&issue, worklog).expect("worklog");
+        // The deletion comes later than the addition: the two feeds end at different times.
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let existing = site.store.worklogs_of(&issue).await.expect("worklogs")[0].value.id.clone();
+        assert!(site.jira.delete_worklog(&existing));
+        site.sync(false).await.expect("incremental with changes");
+        assert_eq!(site.jira.requests("POST /rest/api/3/worklog/list"), 1);
+        let stored = site.store.worklogs_of(&issue).await.expect("worklogs");
+        assert!(stored.iter().any(|w| w.value.id == added && !w.is_deleted()));
+
+        site.jira.reset_counts();
+        site.sync(false).await.expect("incremental, nothing changed since");
+        assert_eq!(site.jira.requests("POST /rest/api/3/worklog/list"), 0, "nothing new to list");
+        assert!(site.jira.total_requests() <= 3, "{} requests", site.jira.total_requests());
+    }
+
     async fn a_4xx_stops_the_sync_and_the_cursor_stays_at_the_last_committed_batch(site) {
         site.jira.seed_project("KAN", 250, 1, 1);
         site.jira.inject(SEARCH, Fault::Delay(Duration::ZERO), 1);
@@ -265,10 +288,11 @@ on_both_databases! { Site::run, Site;
         let seeded = site.jira.seed_project("KAN", 150, 0, 0);
         site.store.track_project("KAN", "10000", "Kanban").await.expect("track");
         let mut state = site.engine.begin("KAN", true, "run-a").await.expect("begin");
-        state = site.engine.next_batch(state).await.expect("first batch");
+        let mut page;
+        (state, page) = site.engine.next_batch(state, None).await.expect("first batch");
         site.store.add_tracked_user("KAN", &seeded.account_ids[0]).await.expect("watch");
         while !state.issues_done {
-            state = site.engine.next_batch(state).await.expect("batch");
+            (state, page) = site.engine.next_batch(state, page).await.expect("batch");
         }
         site.engine.finish(state).await.expect("finish");
         let cursor = site.store.sync_state("KAN", SyncEntity::Issues).await.expect("state").and_then(|s| s.cursor_ms);

@@ -38,7 +38,7 @@ pub use model::{
     TrackedProject, Worklog,
 };
 pub use sync_state::{JobStatus, LogLevel, SyncEntity, SyncJob, SyncLog, SyncState, SyncStatus};
-pub use worklogs::WorklogChanges;
+pub use worklogs::{FeedCursors, WorklogChanges};
 
 use crate::error::Result;
 use crate::pool::{Pool, Statement};

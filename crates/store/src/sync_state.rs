@@ -50,7 +50,11 @@ text_enum!(
     /// What a cursor in `sync_states` tracks.
     SyncEntity {
         Issues => "issues",
+        /// The feed of changed worklogs (`/worklog/updated`).
         Worklogs => "worklogs",
+        /// The feed of deleted worklogs (`/worklog/deleted`): its own cursor, since the two
+        /// feeds end at different times.
+        WorklogDeletions => "worklog_deletions",
         Sprints => "sprints",
         Users => "users",
         /// The deleted-issue sweep: its "cursor" is when it last ran.

@@ -12,6 +12,20 @@ use crate::{Store, sql};
 const WORKLOG_COLUMNS: &str = "id, issue_id, author_account_id, started_ms, time_spent_seconds, \
      comment, created_ms, updated_ms";
 
+/// Where the two worklog feeds stand (epoch ms): the next run reads each from here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FeedCursors {
+    pub updated_ms: i64,
+    pub deleted_ms: i64,
+}
+
+impl FeedCursors {
+    /// Both feeds from one time, as after a full sync.
+    pub fn both(at_ms: i64) -> Self {
+        Self { updated_ms: at_ms, deleted_ms: at_ms }
+    }
+}
+
 /// What one call to [`Store::apply_worklog_changes`] did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct WorklogChanges {
@@ -62,14 +76,14 @@ pub(crate) async fn upsert_worklogs(tx: &mut Tx, worklogs: &[&Worklog]) -> Resul
 
 impl Store {
     /// One page of the worklog stream, in one transaction: upserts the changed worklogs,
-    /// soft-deletes the deleted ones and moves the project's `worklogs` cursor.
+    /// soft-deletes the deleted ones and moves the project's two worklog feed cursors.
     #[instrument(skip_all, fields(project, upserts = upserts.len(), deleted = deleted_ids.len()))]
     pub async fn apply_worklog_changes(
         &self,
         project: &str,
         upserts: &[Worklog],
         deleted_ids: &[String],
-        cursor_ms: i64,
+        cursors: FeedCursors,
     ) -> Result<WorklogChanges> {
         let now = self.now_ms();
         let unique = sql::last_per_key(upserts, |worklog| worklog.id.as_str());
@@ -87,7 +101,8 @@ impl Store {
             }
             deleted += tx.execute(statement).await?;
         }
-        set_cursor(&mut tx, project, SyncEntity::Worklogs, cursor_ms).await?;
+        set_cursor(&mut tx, project, SyncEntity::Worklogs, cursors.updated_ms).await?;
+        set_cursor(&mut tx, project, SyncEntity::WorklogDeletions, cursors.deleted_ms).await?;
         tx.commit().await?;
         let seen = u64::try_from(unique.len()).unwrap_or(u64::MAX);
         Ok(WorklogChanges { upserted, skipped: seen.saturating_sub(upserted), deleted })

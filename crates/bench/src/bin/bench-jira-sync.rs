@@ -47,7 +47,7 @@ use clockwork_bench::jira_sync::{API_TOKEN, EMAIL, PROJECT, data_client, request
 use clockwork_bench::process::{self, SchedTimes};
 use clockwork_clients::jira_data::{ChangeFeed, JiraData};
 use clockwork_jira_sync::{NoProgress, SyncEngine, SyncOptions};
-use clockwork_store::{Store, StoreConfig, SyncEntity};
+use clockwork_store::{FeedCursors, Store, StoreConfig, SyncEntity};
 use clockwork_testkit::jira::{FakeJira, FakeJiraWorklog, SeededProject};
 use serde_json::{Value, json};
 
@@ -259,12 +259,12 @@ async fn after_changes(
         let store = &scratch.store;
         let client = data_client(&jira.base_url())?;
         let engine = SyncEngine::new(client.clone(), store.clone(), SyncOptions::default());
-        let before = worklog_cursor(store).await?;
+        let before = worklog_cursors(store).await?;
         let clock_at_start = Utc::now().timestamp_millis();
         let meter = Meter::start(jira, &client);
         let summary = engine.sync_project(PROJECT, false, &NoProgress).await?;
         let changed = meter.stop(jira, &client, Kind::AfterChanges, site, summary.issues);
-        let after = worklog_cursor(store).await?;
+        let after = worklog_cursors(store).await?;
 
         let counts = store.counts().await?;
         let worklogs = args.issues * args.worklogs + ADDED_WORKLOGS as u64;
@@ -282,17 +282,24 @@ async fn after_changes(
 
         // What the feeds answer from the old cursor, asked by a client of its own.
         let probe = data_client(&jira.base_url())?;
-        let updated_until = probe.worklog_changes(ChangeFeed::Updated, before).await?.next_since;
-        let deleted_until = probe.worklog_changes(ChangeFeed::Deleted, before).await?.next_since;
+        let updated = probe.worklog_changes(ChangeFeed::Updated, before.updated_ms).await?;
+        let deleted = probe.worklog_changes(ChangeFeed::Deleted, before.deleted_ms).await?;
+        let (updated_until, deleted_until) = (updated.next_since, deleted.next_since);
         let cursor = CursorCheck { clock_at_start, before, after, updated_until, deleted_until };
         results.push(AfterChanges { changed, cursor, unchanged });
     }
     Ok(results)
 }
 
-async fn worklog_cursor(store: &Store) -> Result<i64> {
-    let state = store.sync_state(PROJECT, SyncEntity::Worklogs).await?;
-    state.and_then(|s| s.cursor_ms).context("no worklog cursor after a full sync")
+async fn worklog_cursors(store: &Store) -> Result<FeedCursors> {
+    let updated_ms = feed_cursor(store, SyncEntity::Worklogs).await?;
+    let deleted_ms = feed_cursor(store, SyncEntity::WorklogDeletions).await?;
+    Ok(FeedCursors { updated_ms, deleted_ms })
+}
+
+async fn feed_cursor(store: &Store, entity: SyncEntity) -> Result<i64> {
+    let state = store.sync_state(PROJECT, entity).await?;
+    state.and_then(|s| s.cursor_ms).with_context(|| format!("no {entity} cursor after a full sync"))
 }
 
 /// Issues edited, worklogs added, edited and deleted, spread over the project; the change

@@ -4,6 +4,8 @@
 
 use chrono::DateTime;
 
+use clockwork_store::FeedCursors;
+
 use super::run::Run;
 use super::scratch::Database;
 
@@ -27,22 +29,22 @@ pub struct AfterChanges {
     pub unchanged: Run,
 }
 
-/// The worklog cursor around an incremental run after changes.
+/// The worklog feeds' cursors around an incremental run after changes.
 #[derive(Debug)]
 pub struct CursorCheck {
     /// Epoch ms when the run started.
     pub clock_at_start: i64,
-    pub before: i64,
-    pub after: i64,
+    pub before: FeedCursors,
+    pub after: FeedCursors,
     /// The last `until` of each change feed, read from `before` by a client of its own.
     pub updated_until: i64,
     pub deleted_until: i64,
 }
 
 impl CursorCheck {
-    /// The engine takes the earlier of the two feeds' `until`, so neither skips a change.
+    /// Each feed's cursor is where that feed ended, so neither skips nor re-reads a change.
     pub fn follows_the_feeds(&self) -> bool {
-        self.after == self.updated_until.min(self.deleted_until)
+        self.after == FeedCursors { updated_ms: self.updated_until, deleted_ms: self.deleted_until }
     }
 }
 
@@ -263,24 +265,28 @@ impl Report {
     }
 
     fn print_cursors(&self) {
-        println!("worklog cursor (UTC), incremental run after {}:", self.changes);
+        println!("worklog feed cursors (UTC), incremental run after {}:", self.changes);
         for AfterChanges { changed, cursor: check, .. } in &self.after_changes {
+            let (before, after) = (check.before, check.after);
             println!(
-                "  {}: before {} (set by the full sync: its own start time); after {}",
+                "  {}: before updated {} / deleted {} (set by the full sync: its start less \
+                 the overlap); after {} / {}",
                 changed.site.database,
-                clock(check.before),
-                clock(check.after)
+                clock(before.updated_ms),
+                clock(before.deleted_ms),
+                clock(after.updated_ms),
+                clock(after.deleted_ms)
             );
             println!(
-                "    the feeds read from the old cursor end at until: updated {}, deleted {}",
+                "    the feeds read from the old cursors end at until: updated {}, deleted {}",
                 clock(check.updated_until),
                 clock(check.deleted_until)
             );
             println!(
-                "    the cursor is the earlier until: {}; it is {} ms behind the clock at the \
-                 run's start ({})",
+                "    each cursor is its feed's until: {}; the earlier is {} ms behind the clock \
+                 at the run's start ({})",
                 if check.follows_the_feeds() { "yes" } else { "NO" },
-                check.clock_at_start - check.after,
+                check.clock_at_start - after.updated_ms.min(after.deleted_ms),
                 clock(check.clock_at_start)
             );
         }

@@ -181,8 +181,14 @@ pub trait JiraData: Send + Sync + fmt::Debug {
         }
     }
 
-    /// Every change of a feed since `since_ms`, each worklog once, following `until` from
+    /// Every change of a feed after `since_ms`, each worklog once, following `until` from
     /// page to page; `next_since` is the last page's `until`, never the clock.
+    ///
+    /// A feed lists changes at or after `since`, so a run starting from the previous run's
+    /// `until` is answered that millisecond's changes again. They are left out: the last
+    /// page of the previous run held them all (it was not cut short, and the feed holds
+    /// back only the last minute), so reading them again would cost a `worklog/list` on
+    /// every run, with nothing new in it.
     async fn worklog_changes(
         &self,
         feed: ChangeFeed,
@@ -196,7 +202,8 @@ pub trait JiraData: Send + Sync + fmt::Debug {
                 ChangeFeed::Updated => self.worklogs_updated(since).await?,
                 ChangeFeed::Deleted => self.worklogs_deleted(since).await?,
             };
-            values.extend(page.values.iter().filter(|v| seen.insert(v.worklog_id)).copied());
+            let fresh = page.values.iter().filter(|v| v.updated_time > since_ms);
+            values.extend(fresh.filter(|v| seen.insert(v.worklog_id)).copied());
             match page.next_since(since) {
                 Some(next) => {
                     if page.values.iter().all(|v| v.updated_time <= since) {

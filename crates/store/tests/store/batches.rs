@@ -4,7 +4,7 @@ use clockwork_testkit::on_both_databases;
 use std::collections::HashSet;
 use std::time::Instant;
 
-use clockwork_store::{StoreError, SyncEntity, WorklogChanges};
+use clockwork_store::{FeedCursors, StoreError, SyncEntity, WorklogChanges};
 
 use crate::fixtures::{self, PROJECT, batch, comment, issue_id, record, snapshot, worklog};
 
@@ -110,7 +110,7 @@ on_both_databases! { crate::run, crate::TestDb;
         assert!(issue.value.sprint_ids.is_empty());
     }
 
-    async fn deleted_worklogs_are_soft_deleted_and_cursor_advances(db) {
+    async fn deleted_worklogs_are_soft_deleted_and_each_feed_cursor_advances(db) {
         let store = db.store().await;
         store.apply_batch(&batch(0..2, 0, 3)).await.unwrap();
 
@@ -119,9 +119,10 @@ on_both_databases! { crate::run, crate::TestDb;
         changed.time_spent_seconds = 7200;
         let foreign = worklog(999, 0);
         let deleted = vec![worklog(0, 1).id, "w-not-stored".to_owned()];
-        let cursor = fixtures::UPDATED0 + 123_456;
+        let cursors =
+            FeedCursors { updated_ms: fixtures::UPDATED0 + 123_456, deleted_ms: fixtures::UPDATED0 + 99 };
         let outcome = store
-            .apply_worklog_changes(PROJECT, &[changed.clone(), foreign], &deleted, cursor)
+            .apply_worklog_changes(PROJECT, &[changed.clone(), foreign], &deleted, cursors)
             .await
             .unwrap();
         assert_eq!(outcome, WorklogChanges { upserted: 1, skipped: 1, deleted: 1 });
@@ -131,7 +132,9 @@ on_both_databases! { crate::run, crate::TestDb;
         assert_eq!(worklogs[1].deleted_at_ms, Some(db.now_ms()));
         assert!(!worklogs[2].is_deleted());
         let state = store.sync_state(PROJECT, SyncEntity::Worklogs).await.unwrap().unwrap();
-        assert_eq!(state.cursor_ms, Some(cursor));
+        assert_eq!(state.cursor_ms, Some(cursors.updated_ms));
+        let state = store.sync_state(PROJECT, SyncEntity::WorklogDeletions).await.unwrap().unwrap();
+        assert_eq!(state.cursor_ms, Some(cursors.deleted_ms));
         // The issue cursor is a separate one.
         assert_eq!(
             fixtures::issues_cursor(&store).await,
@@ -141,7 +144,7 @@ on_both_databases! { crate::run, crate::TestDb;
         // Replaying the page changes nothing, and the deletion time stays the first one.
         db.advance_ms(5000);
         let again =
-            store.apply_worklog_changes(PROJECT, &[changed], &deleted, cursor).await.unwrap();
+            store.apply_worklog_changes(PROJECT, &[changed], &deleted, cursors).await.unwrap();
         assert_eq!(again.deleted, 0);
         let worklogs = store.worklogs_of(&issue_id(0)).await.unwrap();
         assert_eq!(worklogs[1].deleted_at_ms, Some(db.now_ms() - 5000));

@@ -5,8 +5,8 @@ use std::path::Path;
 use std::time::Duration;
 
 use clockwork_store::{
-    Backend, JiraUser, JobStatus, LogLevel, Store, StoreConfig, StoreError, SyncEntity, SyncStatus,
-    TableCounts, TeamMember,
+    Backend, FeedCursors, JiraUser, JobStatus, LogLevel, Store, StoreConfig, StoreError,
+    SyncEntity, SyncStatus, TableCounts, TeamMember,
 };
 use serde_json::json;
 
@@ -122,7 +122,10 @@ on_both_databases! { crate::run, crate::TestDb;
         let batch = fixtures::batch(0..3, 1, 1);
         store.apply_batch(&batch).await.unwrap();
         let worklog_cursor = fixtures::UPDATED0 + 5;
-        store.apply_worklog_changes(PROJECT, &[], &[], worklog_cursor).await.unwrap();
+        store
+            .apply_worklog_changes(PROJECT, &[], &[], FeedCursors::both(worklog_cursor))
+            .await
+            .unwrap();
         let mut other = fixtures::batch(10..11, 0, 0);
         other.project_key = "OTHER".into();
         other.issues[0].issue.project_key = "OTHER".into();
