@@ -20,4 +20,4 @@ pub mod token;
 pub mod upstream;
 
 pub use app::App;
-pub use router::{Route, handle, handle_route};
+pub use router::{Endpoint, Route, handle, handle_route};

@@ -1,5 +1,9 @@
 //! Path matching, method and size checks, and dispatch to the route modules.
 
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+
 use bytes::Bytes;
 use clockwork_core::ApiError;
 use http::{Method, Request, Response, StatusCode, header};
@@ -90,10 +94,111 @@ pub fn last_segment(path: &str) -> &str {
     path.trim_end_matches('/').rsplit('/').next().unwrap_or_default()
 }
 
+/// What a handler answers: its response, or an error that becomes the JSON error body.
+pub type Answer<'a> = Pin<Box<dyn Future<Output = Result<Response<Bytes>, ApiError>> + Send + 'a>>;
+
+/// A route with the handler that serves it. A deployed function names its endpoint's
+/// constant, so its binary links that one handler and none of the others.
+#[derive(Clone, Copy)]
+pub struct Endpoint {
+    route: Route,
+    handler: for<'a> fn(&'a App, &'a Request<Bytes>) -> Answer<'a>,
+}
+
+impl fmt::Debug for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Endpoint").field(&self.route).finish()
+    }
+}
+
+impl Endpoint {
+    pub const TIMERS_ACTIVE: Self = Self { route: Route::TimersActive, handler: timers_active };
+    pub const WORKLOGS: Self = Self { route: Route::Worklogs, handler: worklogs };
+    pub const TIMERS_START: Self = Self { route: Route::TimersStart, handler: timers_start };
+    pub const TIMERS_STOP: Self = Self { route: Route::TimersStop, handler: timers_stop };
+    pub const ISSUE: Self = Self { route: Route::Issue, handler: issue };
+    pub const TIMERS_SYNC: Self = Self { route: Route::TimersSync, handler: timers_sync };
+    pub const HEALTH: Self = Self { route: Route::Health, handler: health };
+    pub const RUN: Self = Self { route: Route::Run, handler: run };
+    pub const CRON_TIMERS_SYNC: Self =
+        Self { route: Route::CronTimersSync, handler: cron_timers_sync };
+
+    /// The endpoint of any route (the local server, tests): this links every handler.
+    pub fn of(route: Route) -> Self {
+        match route {
+            Route::TimersActive => Self::TIMERS_ACTIVE,
+            Route::Worklogs => Self::WORKLOGS,
+            Route::TimersStart => Self::TIMERS_START,
+            Route::TimersStop => Self::TIMERS_STOP,
+            Route::Issue => Self::ISSUE,
+            Route::TimersSync => Self::TIMERS_SYNC,
+            Route::Health => Self::HEALTH,
+            Route::Run => Self::RUN,
+            Route::CronTimersSync => Self::CRON_TIMERS_SYNC,
+        }
+    }
+
+    pub fn route(self) -> Route {
+        self.route
+    }
+}
+
+fn timers_active<'a>(app: &'a App, request: &'a Request<Bytes>) -> Answer<'a> {
+    Box::pin(async move {
+        routes::timers_active::handle(app, &app.auth.caller(request.headers())?, request).await
+    })
+}
+
+fn worklogs<'a>(app: &'a App, request: &'a Request<Bytes>) -> Answer<'a> {
+    Box::pin(async move {
+        routes::worklogs::handle(app, &app.auth.caller(request.headers())?, request).await
+    })
+}
+
+fn timers_start<'a>(app: &'a App, request: &'a Request<Bytes>) -> Answer<'a> {
+    Box::pin(async move {
+        routes::timer_control::start(app, &app.auth.caller(request.headers())?, request).await
+    })
+}
+
+fn timers_stop<'a>(app: &'a App, request: &'a Request<Bytes>) -> Answer<'a> {
+    Box::pin(async move {
+        routes::timer_control::stop(app, &app.auth.caller(request.headers())?, request).await
+    })
+}
+
+fn issue<'a>(app: &'a App, request: &'a Request<Bytes>) -> Answer<'a> {
+    Box::pin(async move {
+        app.auth.caller(request.headers())?;
+        routes::issue::handle(app, request).await
+    })
+}
+
+fn timers_sync<'a>(app: &'a App, request: &'a Request<Bytes>) -> Answer<'a> {
+    Box::pin(async move {
+        app.auth.caller(request.headers())?;
+        routes::sync::handle(app).await
+    })
+}
+
+fn health<'a>(app: &'a App, _request: &'a Request<Bytes>) -> Answer<'a> {
+    Box::pin(async move { Ok(routes::health::handle(app).await) })
+}
+
+fn run<'a>(app: &'a App, request: &'a Request<Bytes>) -> Answer<'a> {
+    Box::pin(async move {
+        routes::runs::handle(app, &app.auth.caller(request.headers())?, request).await
+    })
+}
+
+fn cron_timers_sync<'a>(app: &'a App, request: &'a Request<Bytes>) -> Answer<'a> {
+    Box::pin(routes::sync::cron(app, request))
+}
+
 /// Serves any route (the local server, tests).
 pub async fn handle(app: &App, request: Request<Bytes>) -> Response<Bytes> {
     match Route::from_path(request.uri().path()) {
-        Some(route) => handle_route(app, route, request).await,
+        Some(route) => handle_route(app, Endpoint::of(route), request).await,
         None => ApiError::not_found(
             "ROUTE_NOT_FOUND",
             format!("no route {}; see the README for the API", request.uri().path()),
@@ -103,9 +208,13 @@ pub async fn handle(app: &App, request: Request<Bytes>) -> Response<Bytes> {
 }
 
 /// Serves one known route (a deployed function serves exactly one).
-#[tracing::instrument(skip_all, fields(route = ?route, method = %request.method()))]
-pub async fn handle_route(app: &App, route: Route, request: Request<Bytes>) -> Response<Bytes> {
-    let allowed = route.method();
+#[tracing::instrument(skip_all, fields(route = ?endpoint.route, method = %request.method()))]
+pub async fn handle_route(
+    app: &App,
+    endpoint: Endpoint,
+    request: Request<Bytes>,
+) -> Response<Bytes> {
+    let allowed = endpoint.route.method();
     let method = request.method().clone();
     let result = if method == Method::OPTIONS
         || (method != allowed && !(method == Method::HEAD && allowed == Method::GET))
@@ -122,7 +231,7 @@ pub async fn handle_route(app: &App, route: Route, request: Request<Bytes>) -> R
             format!("request bodies are limited to {} KiB", MAX_BODY_BYTES / 1024),
         ))
     } else {
-        dispatch(app, route, request).await
+        (endpoint.handler)(app, &request).await
     };
     let mut response = result.unwrap_or_else(ApiError::into_response);
     if response.status() == StatusCode::METHOD_NOT_ALLOWED
@@ -134,31 +243,6 @@ pub async fn handle_route(app: &App, route: Route, request: Request<Bytes>) -> R
         tracing::warn!(status = response.status().as_u16(), "answered with a server error");
     }
     response
-}
-
-async fn dispatch(
-    app: &App,
-    route: Route,
-    request: Request<Bytes>,
-) -> Result<Response<Bytes>, ApiError> {
-    let caller = || app.auth.caller(request.headers());
-    match route {
-        Route::Health => Ok(routes::health::handle(app).await),
-        Route::TimersActive => routes::timers_active::handle(app, &caller()?, &request).await,
-        Route::Worklogs => routes::worklogs::handle(app, &caller()?, &request).await,
-        Route::TimersStart => routes::timer_control::start(app, &caller()?, &request).await,
-        Route::TimersStop => routes::timer_control::stop(app, &caller()?, &request).await,
-        Route::Issue => {
-            caller()?;
-            routes::issue::handle(app, &request).await
-        }
-        Route::TimersSync => {
-            caller()?;
-            routes::sync::handle(app).await
-        }
-        Route::Run => routes::runs::handle(app, &caller()?, &request).await,
-        Route::CronTimersSync => routes::sync::cron(app, &request).await,
-    }
 }
 
 /// A JSON answer.

@@ -16,38 +16,37 @@ pub mod vercel;
 use std::sync::Arc;
 
 use clockwork_api::app::ConnectQueue;
-use clockwork_api::{App, Route};
+use clockwork_api::{App, Endpoint};
 use clockwork_core::telemetry::{self, LogFormat};
 
 pub use lambda::serve_lambda;
 pub use vercel::serve_vercel;
 
-/// One deployed route, and what its binary links in besides the shared handler.
+/// One deployed route, and what its binary links in: that route's handler, and the queue
+/// backend only when the route uses one.
 #[derive(Debug, Clone, Copy)]
 pub struct Function {
-    route: Route,
+    endpoint: Endpoint,
     queue: Option<ConnectQueue>,
 }
 
 impl Function {
     /// A route that never touches the job queue: its binary carries no AWS SDK.
-    pub fn new(route: Route) -> Self {
-        Self { route, queue: None }
+    pub fn new(endpoint: Endpoint) -> Self {
+        Self { endpoint, queue: None }
     }
 
-    /// A route that enqueues jobs or checks the queue ([`Route::uses_queue`]), reached
+    /// A route that enqueues jobs or checks the queue ([`clockwork_api::Route::uses_queue`]), reached
     /// through SQS (`SQS_QUEUE_URL`).
-    pub fn with_queue(route: Route) -> Self {
-        Self { route, queue: Some(|config| clockwork_queue::from_config(config).0) }
+    pub fn with_queue(endpoint: Endpoint) -> Self {
+        Self { endpoint, queue: Some(|config| clockwork_queue::from_config(config).0) }
     }
 
     /// Why this function cannot serve its route, if it cannot.
     fn mismatch(self) -> Option<String> {
-        (self.route.uses_queue() && self.queue.is_none()).then(|| {
-            format!(
-                "{:?} uses the job queue; its binary must serve Function::with_queue",
-                self.route
-            )
+        let route = self.endpoint.route();
+        (route.uses_queue() && self.queue.is_none()).then(|| {
+            format!("{route:?} uses the job queue; its binary must serve Function::with_queue")
         })
     }
 }
@@ -72,13 +71,20 @@ fn refuse(reason: String) -> ! {
 
 #[cfg(test)]
 mod tests {
+    use clockwork_api::Route;
+
     use super::*;
 
     #[test]
     fn a_route_that_uses_the_queue_needs_one() {
         for route in Route::ALL {
-            assert!(Function::with_queue(route).mismatch().is_none(), "{route:?}");
-            assert_eq!(Function::new(route).mismatch().is_some(), route.uses_queue(), "{route:?}");
+            let endpoint = Endpoint::of(route);
+            assert!(Function::with_queue(endpoint).mismatch().is_none(), "{route:?}");
+            assert_eq!(
+                Function::new(endpoint).mismatch().is_some(),
+                route.uses_queue(),
+                "{route:?}"
+            );
         }
     }
 }

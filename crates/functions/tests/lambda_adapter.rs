@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use clockwork_api::auth::Auth;
 use clockwork_api::router::MAX_BODY_BYTES;
-use clockwork_api::{App, Route};
+use clockwork_api::{App, Endpoint};
 use clockwork_cache::memory::MemoryCache;
 use clockwork_clients::{HttpClient, HttpOptions};
 use clockwork_core::config::{AuthConfig, ClockworkConfig, JiraConfig};
@@ -55,7 +55,7 @@ fn json_body(response: &Response<Body>) -> Value {
 async fn api_gateway_health_event_is_answered_by_the_shared_handler() {
     let (app, _receiver) = app();
 
-    let response = lambda::respond(&app, Route::Health, event(GET_HEALTH)).await;
+    let response = lambda::respond(&app, Endpoint::HEALTH, event(GET_HEALTH)).await;
 
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(response.headers()[header::CONTENT_TYPE], "application/json");
@@ -69,7 +69,7 @@ async fn api_gateway_health_event_is_answered_by_the_shared_handler() {
 async fn wrong_method_is_refused_with_405_naming_the_allowed_one() {
     let (app, _receiver) = app();
 
-    let response = lambda::respond(&app, Route::TimersStart, event(GET_HEALTH)).await;
+    let response = lambda::respond(&app, Endpoint::TIMERS_START, event(GET_HEALTH)).await;
 
     assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(response.headers()[header::ALLOW], "POST");
@@ -83,7 +83,7 @@ async fn body_over_64_kib_is_refused_with_413() {
     let comment = "x".repeat(MAX_BODY_BYTES);
     json["body"] = Value::String(format!(r#"{{"issueKey":"KAN-1","comment":"{comment}"}}"#));
 
-    let response = lambda::respond(&app, Route::TimersStart, event(&json.to_string())).await;
+    let response = lambda::respond(&app, Endpoint::TIMERS_START, event(&json.to_string())).await;
 
     assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
     let body = json_body(&response);

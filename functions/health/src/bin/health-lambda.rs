@@ -1,9 +1,9 @@
 //! `GET /api/health` on AWS Lambda.
 
-use clockwork_api::Route;
+use clockwork_api::Endpoint;
 use clockwork_functions::Function;
 
 #[tokio::main]
 async fn main() -> Result<(), clockwork_functions::lambda::Error> {
-    clockwork_functions::serve_lambda(Function::with_queue(Route::Health)).await
+    clockwork_functions::serve_lambda(Function::with_queue(Endpoint::HEALTH)).await
 }

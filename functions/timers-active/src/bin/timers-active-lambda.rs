@@ -1,9 +1,9 @@
 //! `GET /api/timers/active` on AWS Lambda.
 
-use clockwork_api::Route;
+use clockwork_api::Endpoint;
 use clockwork_functions::Function;
 
 #[tokio::main]
 async fn main() -> Result<(), clockwork_functions::lambda::Error> {
-    clockwork_functions::serve_lambda(Function::new(Route::TimersActive)).await
+    clockwork_functions::serve_lambda(Function::new(Endpoint::TIMERS_ACTIVE)).await
 }

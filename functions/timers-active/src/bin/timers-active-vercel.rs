@@ -1,9 +1,9 @@
 //! `GET /api/timers/active` on Vercel.
 
-use clockwork_api::Route;
+use clockwork_api::Endpoint;
 use clockwork_functions::Function;
 
 #[tokio::main]
 async fn main() -> Result<(), vercel_runtime::Error> {
-    clockwork_functions::serve_vercel(Function::new(Route::TimersActive)).await
+    clockwork_functions::serve_vercel(Function::new(Endpoint::TIMERS_ACTIVE)).await
 }

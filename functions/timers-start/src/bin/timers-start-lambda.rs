@@ -1,9 +1,9 @@
 //! `POST /api/timers/start` on AWS Lambda.
 
-use clockwork_api::Route;
+use clockwork_api::Endpoint;
 use clockwork_functions::Function;
 
 #[tokio::main]
 async fn main() -> Result<(), clockwork_functions::lambda::Error> {
-    clockwork_functions::serve_lambda(Function::with_queue(Route::TimersStart)).await
+    clockwork_functions::serve_lambda(Function::with_queue(Endpoint::TIMERS_START)).await
 }

@@ -1,9 +1,9 @@
 //! `POST /api/timers/sync` on AWS Lambda.
 
-use clockwork_api::Route;
+use clockwork_api::Endpoint;
 use clockwork_functions::Function;
 
 #[tokio::main]
 async fn main() -> Result<(), clockwork_functions::lambda::Error> {
-    clockwork_functions::serve_lambda(Function::with_queue(Route::TimersSync)).await
+    clockwork_functions::serve_lambda(Function::with_queue(Endpoint::TIMERS_SYNC)).await
 }
