@@ -30,7 +30,7 @@ pub struct Function {
 }
 
 impl Function {
-    /// A route that never touches the job queue: its binary carries no AWS SDK.
+    /// A route that never touches the job queue: its binary carries no queue client.
     pub fn new(route: Route) -> Self {
         Self { route, queue: None }
     }

@@ -24,6 +24,12 @@ pub fn config(endpoint: &str, secret_key: &str) -> aws_sdk_sqs::config::Builder 
         .http_client(http_client())
 }
 
+/// Dummy credentials as the environment would hold them (`AWS_ACCESS_KEY_ID`,
+/// `AWS_SECRET_ACCESS_KEY`), for a client that reads its own: a configuration lookup.
+pub fn credentials(name: &str) -> Option<String> {
+    matches!(name, "AWS_ACCESS_KEY_ID" | "AWS_SECRET_ACCESS_KEY").then(|| "test".to_owned())
+}
+
 /// An SQS client for moto with dummy credentials.
 pub fn client() -> Client {
     Client::from_conf(config(&endpoint(), "test").build())

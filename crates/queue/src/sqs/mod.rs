@@ -1,16 +1,22 @@
-//! Amazon SQS, or any SQS-compatible server (`AWS_ENDPOINT_URL`, e.g. moto).
+//! Amazon SQS, or any SQS-compatible server (`AWS_ENDPOINT_URL`, e.g. moto), two ways:
 //!
-//! - [`SqsQueue`]: `aws-sdk-sqs`, with the SDK's region and credential chains.
+//! - [`SqsSender`]: what the deployed routes enqueue with. SendMessage and GetQueueAttributes
+//!   as AWS JSON 1.0 requests over reqwest, SigV4-signed with the environment's credentials:
+//!   no AWS SDK in a route binary, and no SDK configuration to load on its first call.
+//! - [`SqsQueue`]: `aws-sdk-sqs`, with the SDK's region and credential chains; the worker's
+//!   receive, delete and change-visibility, and its continuations.
 //!
-//! What any client of SQS here shares: the message attribute naming the event
-//! ([`EVENT_NAME_ATTRIBUTE`]), the reqwest set-up, and the one rule judging a failed answer.
+//! Both send the same message (the envelope as JSON, its name in [`EVENT_NAME_ATTRIBUTE`]),
+//! reach the queue with the same reqwest set-up and judge a failed answer by one rule.
 
 mod sdk;
+mod sender;
 
 use std::error::Error;
 use std::time::Duration;
 
 pub use sdk::{ReceivedMessage, SqsQueue};
+pub use sender::SqsSender;
 
 use crate::QueueError;
 
