@@ -6,8 +6,6 @@ use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 use aws_credential_types::Credentials;
-use aws_sdk_sqs::Client;
-use aws_sdk_sqs::types::Message;
 use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
 use aws_sigv4::sign::v4;
 use aws_smithy_runtime_api::client::identity::Identity;
@@ -47,40 +45,18 @@ fn event() -> Event {
     Event::with_id(PROJECT_SYNC_REQUESTED, "run-42", json!({"projectKey": "ABC", "full": true}))
 }
 
-/// Reads one message with the raw SDK, its attributes included.
-async fn receive_raw(client: &Client, queue_url: &str) -> Message {
-    let output = client
-        .receive_message()
-        .queue_url(queue_url)
-        .message_attribute_names("All")
-        .wait_time_seconds(1)
-        .send()
-        .await
-        .expect("ReceiveMessage");
-    let mut messages = output.messages.unwrap_or_default();
-    assert_eq!(messages.len(), 1, "{messages:?}");
-    messages.remove(0)
-}
-
 #[tokio::test]
 async fn a_sent_event_arrives_as_the_sdk_would_have_sent_it() {
     let client = moto::client();
     let url = moto::create_queue(&client, 30).await;
 
     sender(&url, &moto::endpoint()).send(&event()).await.expect("send");
-    let sent = receive_raw(&client, &url).await;
+    let sent = moto::receive_one(&client, &url).await;
     SqsQueue::with_client(client.clone(), &url).send(&event()).await.expect("SDK send");
-    let by_sdk = receive_raw(&client, &url).await;
+    let by_sdk = moto::receive_one(&client, &url).await;
 
-    let body: Value = serde_json::from_str(sent.body().expect("a body")).expect("JSON");
-    assert_eq!(
-        body,
-        json!({
-            "name": "jira/project.sync.requested",
-            "id": "run-42",
-            "data": {"projectKey": "ABC", "full": true},
-        })
-    );
+    let received: Event = serde_json::from_str(sent.body().expect("a body")).expect("envelope");
+    assert_eq!(received, event());
     assert_eq!(sent.body, by_sdk.body);
     let name = sent.message_attributes.as_ref().and_then(|a| a.get(EVENT_NAME_ATTRIBUTE));
     let name = name.expect("eventName attribute");
@@ -181,11 +157,7 @@ async fn requests_are_json_1_0_calls_whose_signature_verifies_as_received() {
 
 #[tokio::test]
 async fn throttling_is_unavailable_after_the_retries() {
-    let throttled_in_body = Answer::error(
-        400,
-        &[],
-        r#"{"__type":"com.amazonaws.sqs#ThrottlingException","message":"Rate exceeded"}"#,
-    );
+    let throttled_in_body = Answer::throttled();
     let throttled_in_header = Answer::error(
         400,
         &[("x-amzn-query-error", "AWS.SimpleQueueService.RequestThrottled;Sender")],
@@ -204,11 +176,7 @@ async fn throttling_is_unavailable_after_the_retries() {
 
 #[tokio::test]
 async fn a_throttled_send_succeeds_when_a_retry_is_accepted() {
-    let throttled = Answer::error(
-        400,
-        &[],
-        r#"{"__type":"com.amazonaws.sqs#ThrottlingException","message":"Rate exceeded"}"#,
-    );
+    let throttled = Answer::throttled();
     let sqs = FakeSqs::start(vec![throttled, Answer::ok()]).await;
 
     sender(&sqs.queue_url(), &sqs.endpoint).send(&event()).await.expect("send");
@@ -303,6 +271,13 @@ impl Answer {
 
     fn error(status: u16, headers: &[(&'static str, &'static str)], body: &'static str) -> Self {
         Self { status, headers: headers.to_vec(), body }
+    }
+
+    /// Throttling as a JSON 1.0 error body alone.
+    fn throttled() -> Self {
+        let body =
+            r#"{"__type":"com.amazonaws.sqs#ThrottlingException","message":"Rate exceeded"}"#;
+        Self::error(400, &[], body)
     }
 }
 

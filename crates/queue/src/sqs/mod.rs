@@ -18,6 +18,8 @@ use std::time::Duration;
 pub use sdk::{ReceivedMessage, SqsQueue};
 pub use sender::SqsSender;
 
+use clockwork_core::event::Event;
+
 use crate::QueueError;
 
 /// The message attribute carrying the event name, so consumers can route without parsing
@@ -41,6 +43,12 @@ const THROTTLING_CODES: &[&str] = &[
     "SlowDown",
     "KmsThrottled",
 ];
+
+/// The message body: the event envelope as JSON.
+fn message_body(event: &Event) -> Result<String, QueueError> {
+    serde_json::to_string(event)
+        .map_err(|err| QueueError::Rejected(format!("event is not serializable: {err}")))
+}
 
 /// The one place deciding whether an error answer is worth retrying: throttling and server
 /// errors are, anything else the service refused is not. The text is built from the error

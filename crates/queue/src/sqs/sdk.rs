@@ -17,7 +17,7 @@ use clockwork_core::event::Event;
 use tokio::sync::OnceCell;
 use tracing::instrument;
 
-use super::{EVENT_NAME_ATTRIBUTE, FALLBACK_REGION, cause_chain, classify_answer};
+use super::{EVENT_NAME_ATTRIBUTE, FALLBACK_REGION, cause_chain, classify_answer, message_body};
 use crate::{Queue, QueueError};
 
 /// One queue, addressed by URL.
@@ -172,8 +172,7 @@ impl SqsQueue {
 impl Queue for SqsQueue {
     #[instrument(skip_all, fields(queue = %self.queue_url, event = %event.name, id = %event.id))]
     async fn send(&self, event: &Event) -> Result<(), QueueError> {
-        let body = serde_json::to_string(event)
-            .map_err(|err| QueueError::Rejected(format!("event is not serializable: {err}")))?;
+        let body = message_body(event)?;
         let event_name = MessageAttributeValue::builder()
             .data_type("String")
             .string_value(&event.name)

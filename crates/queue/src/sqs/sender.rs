@@ -31,7 +31,10 @@ use serde_json::{Value, json};
 use tokio::sync::OnceCell;
 use tracing::instrument;
 
-use super::{EVENT_NAME_ATTRIBUTE, FALLBACK_REGION, cause_chain, classify_answer, reqwest_client};
+use super::{
+    EVENT_NAME_ATTRIBUTE, FALLBACK_REGION, cause_chain, classify_answer, message_body,
+    reqwest_client,
+};
 use crate::{Queue, QueueError};
 
 /// Attempts of one call, the first included.
@@ -218,8 +221,7 @@ impl SqsSender {
 impl Queue for SqsSender {
     #[instrument(skip_all, fields(queue = %self.queue_url, event = %event.name, id = %event.id))]
     async fn send(&self, event: &Event) -> Result<(), QueueError> {
-        let body = serde_json::to_string(event)
-            .map_err(|err| QueueError::Rejected(format!("event is not serializable: {err}")))?;
+        let body = message_body(event)?;
         let input = json!({
             "QueueUrl": self.queue_url,
             "MessageBody": body,
