@@ -4,8 +4,9 @@
 //! A deployed route only enqueues and pings, and `aws-sdk-sqs` for that was over a megabyte
 //! of its binary, with configuration chains to load before its first request. The
 //! credentials are the environment's (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, and
-//! `AWS_SESSION_TOKEN` for temporary ones), where Lambda and Vercel put them; a process that
-//! needs the SDK's other sources (a profile, an instance role) uses [`SqsQueue`].
+//! `AWS_SESSION_TOKEN` for temporary ones): Lambda sets them, a Vercel project is given them;
+//! a process that needs the SDK's other sources (a profile, an instance role) uses
+//! [`SqsQueue`].
 //!
 //! What the SDK retried is retried here too, sooner (a route is waiting): throttled and 5xx
 //! answers, and connections that could not be opened, at most [`MAX_ATTEMPTS`] times in all.
