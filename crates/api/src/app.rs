@@ -52,7 +52,7 @@ pub enum StartupError {
 
 /// Builds the job queue its configuration names. A host passes one only for a route that
 /// uses the queue: the backend is linked into a binary only when something names it, and
-/// the SQS backend is the AWS SDK, over a megabyte.
+/// the SQS sender and its SigV4 signer are weight that a route without the queue need not carry.
 pub type ConnectQueue = fn(&QueueConfig) -> Arc<dyn Queue>;
 
 impl App {

@@ -17,7 +17,8 @@ use clockwork_cache::memory::MemoryCache;
 use clockwork_clients::{HttpClient, HttpOptions};
 use clockwork_core::config::{AuthConfig, ClockworkConfig, JiraConfig};
 use clockwork_queue::Queue;
-use clockwork_queue::sqs::SqsQueue;
+use clockwork_queue::sqs::SqsSender;
+use clockwork_testkit::moto;
 use http::{Request, StatusCode};
 use secrecy::SecretString;
 use serde_json::Value;
@@ -65,7 +66,8 @@ fn serve_without_root_certificates() {
         let (status, body) = get(&app, "/api/health").await;
         assert_eq!(status, StatusCode::OK, "a route that never calls out still serves: {body}");
 
-        let queue = SqsQueue::new(SQS_QUEUE_URL, Some("us-east-1"), None);
+        let queue =
+            SqsSender::from_lookup(SQS_QUEUE_URL, Some("us-east-1"), None, &moto::credentials);
         let with_queue = app_with(Some(Arc::new(queue)));
         let (status, body) = get(&with_queue, "/api/health").await;
         assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");

@@ -173,7 +173,8 @@ pub enum QueueConfig {
     Sqs {
         /// `SQS_QUEUE_URL`.
         queue_url: String,
-        /// `AWS_REGION`; the SDK's own chain when unset.
+        /// `AWS_REGION`; when unset, the SDK's chain (worker) or `AWS_DEFAULT_REGION` (the
+        /// routes' sender), then `us-east-1`.
         region: Option<String>,
         /// `AWS_ENDPOINT_URL`: a local SQS-compatible server.
         endpoint_url: Option<String>,

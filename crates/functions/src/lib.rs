@@ -31,7 +31,7 @@ pub struct Function {
 }
 
 impl Function {
-    /// A route that never touches the job queue: its binary carries no AWS SDK.
+    /// A route that never touches the job queue: its binary carries no queue client.
     pub fn new(endpoint: Endpoint) -> Self {
         Self { endpoint, queue: None }
     }

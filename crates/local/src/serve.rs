@@ -14,6 +14,7 @@ use clockwork_api::auth::Auth;
 use clockwork_api::routes::sync::request_timer_sync;
 use clockwork_clients::{HttpClient, HttpOptions};
 use clockwork_core::config::{AuthConfig, CacheConfig, QueueConfig};
+use clockwork_queue::Queue;
 use clockwork_queue::sqs::SqsQueue;
 use clockwork_worker::wiring::with_project_sync;
 
@@ -46,7 +47,19 @@ pub async fn run(args: ServeArgs) -> Result<()> {
     let upstreams = if args.demo { Upstreams::demo().await? } else { Upstreams::from_env(true)? };
     let (cache, cache_config) = wiring::cache().await?;
     let queue_config = embedded_unless_set(QueueConfig::from_env(), QueueConfig::InProcess)?;
-    let (queue, receiver) = clockwork_queue::from_config(&queue_config);
+    // With SQS, one SDK client both sends and long-polls: the local runner need not be small,
+    // and the SDK also finds credentials in a profile, where the routes' sender reads only
+    // the environment.
+    let sqs = match &queue_config {
+        QueueConfig::Sqs { queue_url, region, endpoint_url } => {
+            Some(Arc::new(SqsQueue::new(queue_url, region.as_deref(), endpoint_url.as_deref())))
+        }
+        QueueConfig::InProcess => None,
+    };
+    let (queue, receiver): (Arc<dyn Queue>, _) = match &sqs {
+        Some(sqs) => (sqs.clone(), None),
+        None => clockwork_queue::from_config(&queue_config),
+    };
     let http = HttpClient::new(HttpOptions::default());
     let app = Arc::new(App::new(
         &upstreams.jira,
@@ -65,12 +78,11 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         }
         None => None,
     };
-    match (&engine, receiver, &queue_config) {
+    match (&engine, receiver, sqs) {
         (Some(engine), Some(receiver), _) => {
             tokio::spawn(clockwork_worker::local::consume(engine.clone(), receiver, queue));
         }
-        (Some(engine), None, QueueConfig::Sqs { queue_url, region, endpoint_url }) => {
-            let sqs = SqsQueue::new(queue_url, region.as_deref(), endpoint_url.as_deref());
+        (Some(engine), None, Some(sqs)) => {
             let engine = engine.clone();
             tokio::spawn(async move {
                 clockwork_worker::poll::run(&engine, &sqs, std::future::pending()).await

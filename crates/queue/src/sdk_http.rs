@@ -1,6 +1,6 @@
 //! The AWS SDK's requests sent by reqwest, the HTTP client every other part of a process
 //! uses. The SDK's own client is a second hyper stack with HTTP/2 and its own TLS set-up,
-//! about 0.4 MB of every binary that sends to the queue; SQS needs neither.
+//! about 0.4 MB of every binary that uses the SDK (the worker's); SQS needs neither.
 
 use std::time::Duration;
 
@@ -16,27 +16,11 @@ use bytes::Bytes;
 
 use crate::QueueError;
 
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
-
-/// An SDK HTTP client over a reqwest client built now. Building loads the system's root
-/// certificates and fails, naming what to fix, when none can be loaded; unless
-/// `endpoint_url` speaks plain HTTP (a local SQS server such as moto), where certificates
-/// could never be used and loading ~290 of them would only delay the first call by ~10 ms.
+/// An SDK HTTP client over a reqwest client built now, as [`crate::sqs`] sets it up: it
+/// fails, naming what to fix, when no root certificate can be loaded, and loads none when
+/// `endpoint_url` speaks plain HTTP.
 pub fn http_client(endpoint_url: Option<&str>) -> Result<SharedHttpClient, QueueError> {
-    clockwork_core::tls::install_crypto_provider();
-    let builder = reqwest::Client::builder()
-        .connect_timeout(CONNECT_TIMEOUT)
-        .pool_idle_timeout(Duration::from_secs(60));
-    let plain_http = endpoint_url.is_some_and(|url| url.starts_with("http://"));
-    let builder = if plain_http { builder.tls_certs_only([]) } else { builder };
-    let client = builder.build().map_err(|error| {
-        QueueError::Unavailable(format!(
-            "cannot set up HTTPS for SQS: {}; HTTPS needs the system's root certificates: \
-                 install a CA bundle (the ca-certificates package) or point SSL_CERT_FILE or \
-                 SSL_CERT_DIR at one",
-            crate::sqs::cause_chain(&error)
-        ))
-    })?;
+    let client = crate::sqs::reqwest_client(endpoint_url)?;
     Ok(SharedHttpClient::new(Reqwest { client, read_timeout: None }))
 }
 

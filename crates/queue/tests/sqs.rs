@@ -28,21 +28,6 @@ fn moto_client() -> Client {
     Client::from_conf(config(&moto::endpoint()).build())
 }
 
-/// Reads one message with the raw SDK, independently of `SqsQueue::receive`.
-async fn receive_raw(client: &Client, queue_url: &str) -> aws_sdk_sqs::types::Message {
-    let output = client
-        .receive_message()
-        .queue_url(queue_url)
-        .message_attribute_names("All")
-        .wait_time_seconds(1)
-        .send()
-        .await
-        .expect("ReceiveMessage");
-    let mut messages = output.messages.unwrap_or_default();
-    assert_eq!(messages.len(), 1, "{messages:?}");
-    messages.remove(0)
-}
-
 /// Counts transmission attempts, retries included.
 #[derive(Debug, Default, Clone)]
 struct CountAttempts(Arc<AtomicUsize>);
@@ -76,8 +61,9 @@ async fn sent_event_arrives_as_the_envelope_json() {
 
     queue.send(&event).await.expect("send");
 
-    let body: Value = serde_json::from_str(&receive_raw(&client, &url).await.body.expect("a body"))
-        .expect("JSON");
+    let body: Value =
+        serde_json::from_str(&moto::receive_one(&client, &url).await.body.expect("a body"))
+            .expect("JSON");
     assert_eq!(
         body,
         json!({
@@ -96,7 +82,7 @@ async fn event_name_travels_as_a_message_attribute() {
 
     queue.send(&Event::new(TIMERS_SYNC_REQUESTED, json!({}))).await.expect("send");
 
-    let message = receive_raw(&client, &url).await;
+    let message = moto::receive_one(&client, &url).await;
     let attributes = message.message_attributes.expect("message attributes");
     let name = attributes.get(EVENT_NAME_ATTRIBUTE).expect("eventName attribute");
     assert_eq!(EVENT_NAME_ATTRIBUTE, "eventName");

@@ -2,7 +2,7 @@
 
 use aws_sdk_sqs::Client;
 use aws_sdk_sqs::config::{BehaviorVersion, Credentials, Region, SharedHttpClient};
-use aws_sdk_sqs::types::QueueAttributeName;
+use aws_sdk_sqs::types::{Message, QueueAttributeName};
 use aws_smithy_http_client::tls;
 
 /// `AWS_ENDPOINT_URL` when set, else moto's default address.
@@ -22,6 +22,12 @@ pub fn config(endpoint: &str, secret_key: &str) -> aws_sdk_sqs::config::Builder 
         .endpoint_url(endpoint)
         .credentials_provider(Credentials::new("test", secret_key, None, None, "testkit"))
         .http_client(http_client())
+}
+
+/// Dummy credentials as the environment would hold them (`AWS_ACCESS_KEY_ID`,
+/// `AWS_SECRET_ACCESS_KEY`), for a client that reads its own: a configuration lookup.
+pub fn credentials(name: &str) -> Option<String> {
+    matches!(name, "AWS_ACCESS_KEY_ID" | "AWS_SECRET_ACCESS_KEY").then(|| "test".to_owned())
 }
 
 /// An SQS client for moto with dummy credentials.
@@ -57,6 +63,25 @@ pub async fn create_queue(client: &Client, visibility_timeout_secs: u32) -> Stri
             aws_sdk_sqs::error::DisplayErrorContext(&err),
         ),
     }
+}
+
+/// The one message waiting on the queue, attributes included, read with the raw SDK (so
+/// independently of the queue crate's clients), waiting up to a second for it.
+///
+/// # Panics
+/// When the queue holds no message, or more than one.
+pub async fn receive_one(client: &Client, queue_url: &str) -> Message {
+    let output = client
+        .receive_message()
+        .queue_url(queue_url)
+        .message_attribute_names("All")
+        .wait_time_seconds(1)
+        .send()
+        .await
+        .expect("ReceiveMessage on moto");
+    let mut messages = output.messages.unwrap_or_default();
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    messages.remove(0)
 }
 
 /// Every message waiting on the queue (bodies), received and deleted.

@@ -15,7 +15,7 @@ use clockwork_clients::{HttpClient, HttpOptions};
 use clockwork_core::config::{AuthConfig, ClockworkConfig, JiraConfig};
 use clockwork_core::contract::{CachedTimers, Timer, TimerIssue, keys};
 use clockwork_core::{AccountId, Email};
-use clockwork_queue::sqs::SqsQueue;
+use clockwork_queue::sqs::SqsSender;
 use clockwork_testkit::clockwork::FakeClockwork;
 use clockwork_testkit::jira::{FakeJira, FakeProject, FakeUser};
 use clockwork_testkit::moto;
@@ -72,7 +72,13 @@ impl Harness {
             RedisCache::connect(&SecretString::from(redis.url.clone())).await.expect("Redis");
         let sqs = moto::client();
         let queue_url = moto::create_queue(&sqs, 30).await;
-        let queue = SqsQueue::with_client(sqs.clone(), &queue_url);
+        // What the deployed routes enqueue with; the SDK client reads the queue back.
+        let queue = SqsSender::from_lookup(
+            &queue_url,
+            Some("us-east-1"),
+            Some(&moto::endpoint()),
+            &moto::credentials,
+        );
         let jira_config = JiraConfig {
             base_url: jira.base_url().parse().expect("URL"),
             email: JIRA_EMAIL.into(),

@@ -1,7 +1,7 @@
-//! Amazon SQS (or any SQS-compatible server) through `aws-sdk-sqs`.
+//! SQS through `aws-sdk-sqs`, with the SDK's region and credential chains.
 //!
-//! Producers use the [`Queue`] impl; the worker's long-polling entry also uses
-//! [`SqsQueue::receive`], [`SqsQueue::delete`] and [`SqsQueue::change_visibility`].
+//! The worker uses [`SqsQueue::receive`], [`SqsQueue::delete`] and
+//! [`SqsQueue::change_visibility`], and the [`Queue`] impl for its continuations.
 
 use std::error::Error;
 use std::fmt;
@@ -17,27 +17,8 @@ use clockwork_core::event::Event;
 use tokio::sync::OnceCell;
 use tracing::instrument;
 
+use super::{EVENT_NAME_ATTRIBUTE, FALLBACK_REGION, cause_chain, classify_answer, message_body};
 use crate::{Queue, QueueError};
-
-/// The region when neither the caller nor the SDK's chain names one.
-const FALLBACK_REGION: &str = "us-east-1";
-
-/// The message attribute carrying the event name, so consumers can route without parsing
-/// the body.
-pub const EVENT_NAME_ATTRIBUTE: &str = "eventName";
-
-/// SQS signals throttling with 400s, so these codes are matched before the status is.
-const THROTTLING_CODES: &[&str] = &[
-    "Throttling",
-    "ThrottlingException",
-    "ThrottledException",
-    "RequestThrottled",
-    "RequestThrottledException",
-    "TooManyRequestsException",
-    "RequestLimitExceeded",
-    "SlowDown",
-    "KmsThrottled",
-];
 
 /// One queue, addressed by URL.
 pub struct SqsQueue {
@@ -191,8 +172,7 @@ impl SqsQueue {
 impl Queue for SqsQueue {
     #[instrument(skip_all, fields(queue = %self.queue_url, event = %event.name, id = %event.id))]
     async fn send(&self, event: &Event) -> Result<(), QueueError> {
-        let body = serde_json::to_string(event)
-            .map_err(|err| QueueError::Rejected(format!("event is not serializable: {err}")))?;
+        let body = message_body(event)?;
         let event_name = MessageAttributeValue::builder()
             .data_type("String")
             .string_value(&event.name)
@@ -235,27 +215,20 @@ impl fmt::Debug for SqsQueue {
     }
 }
 
-/// The one place deciding whether a failure is worth retrying. The SDK has already retried
-/// transient failures by the time this sees them. Messages are built from the error code,
-/// the service's message and the cause chain, none of which carry credentials.
+/// What an SDK failure means: answers by [`classify_answer`]; requests that could not be
+/// built are rejected, anything else that kept an answer away is worth retrying. The SDK has
+/// already retried transient failures by the time this sees them.
 fn classify<E>(operation: &str, err: SdkError<E, HttpResponse>) -> QueueError
 where
     E: ProvideErrorMetadata + Error + 'static,
 {
     match &err {
-        SdkError::ServiceError(service) => {
-            let status = service.raw().status().as_u16();
-            let code = service.err().code().unwrap_or("unknown error");
-            let message = service.err().message().unwrap_or("no message");
-            let text = format!("{operation}: {code}: {message} (HTTP {status})");
-            // Query-compatible SQS codes are namespaced, e.g. `AWS.SimpleQueueService.X`.
-            let short_code = code.rsplit('.').next().unwrap_or(code);
-            if status >= 500 || status == 429 || THROTTLING_CODES.contains(&short_code) {
-                QueueError::Unavailable(text)
-            } else {
-                QueueError::Rejected(text)
-            }
-        }
+        SdkError::ServiceError(service) => classify_answer(
+            operation,
+            service.raw().status().as_u16(),
+            service.err().code(),
+            service.err().message(),
+        ),
         SdkError::ConstructionFailure(_) => {
             QueueError::Rejected(format!("{operation}: {}", cause_chain(&err)))
         }
@@ -264,19 +237,6 @@ where
         }
         _ => QueueError::Unavailable(format!("{operation}: {}", cause_chain(&err))),
     }
-}
-
-/// `a: b: c` from an error and its sources; unlike the SDK's `DisplayErrorContext` it leaves
-/// out the `Debug` dump, which would include raw responses.
-pub(crate) fn cause_chain(err: &(dyn Error + 'static)) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 #[cfg(test)]
