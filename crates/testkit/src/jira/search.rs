@@ -180,7 +180,8 @@ fn search(shared: &Shared, request: SearchRequest) -> Response {
         .collect();
     let next = offset.saturating_add(page_size);
     let is_last = next >= matched.len();
-    let mut body = json!({ "issues": issues, "isLast": is_last });
+    let mut body = json!({ "isLast": is_last });
+    body["issues"] = Value::Array(issues);
     if !is_last {
         body["nextPageToken"] = json!(encode_token(next));
     }

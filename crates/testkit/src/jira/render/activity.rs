@@ -14,16 +14,18 @@ impl Renderer<'_> {
         comment: &StoredComment,
     ) -> Value {
         let author = self.user_by_id(&comment.author);
-        json!({
+        let mut value = json!({
             "self": format!("{}/rest/api/3/issue/{issue_id}/comment/{id}", self.base),
             "id": id.to_string(),
-            "author": author,
             "body": adf(&comment.body),
-            "updateAuthor": author,
             "created": self.time(comment.created),
             "updated": self.time(comment.updated),
             "jsdPublic": true,
-        })
+        });
+        // Moved in, not copied through `json!`'s serializer.
+        value["updateAuthor"] = author.clone();
+        value["author"] = author;
+        value
     }
 
     pub(in crate::jira) fn worklog(
@@ -35,8 +37,6 @@ impl Renderer<'_> {
         let author = self.user_by_id(&worklog.author);
         let mut value = json!({
             "self": format!("{}/rest/api/3/issue/{issue_id}/worklog/{id}", self.base),
-            "author": author,
-            "updateAuthor": author,
             "created": self.time(worklog.created),
             "updated": self.time(worklog.updated),
             "started": self.time(worklog.started),
@@ -45,6 +45,8 @@ impl Renderer<'_> {
             "id": id.to_string(),
             "issueId": issue_id,
         });
+        value["updateAuthor"] = author.clone();
+        value["author"] = author;
         if let Some(comment) = &worklog.comment {
             value["comment"] = adf(comment);
         }

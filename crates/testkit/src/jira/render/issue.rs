@@ -172,13 +172,14 @@ impl Renderer<'_> {
             .take(EMBEDDED_LIMIT)
             .filter_map(|id| Some(self.comment(&entry.issue.id, *id, self.data.comments.get(*id)?)))
             .collect();
-        json!({
-            "comments": comments,
+        let mut value = json!({
             "self": format!("{}/rest/api/3/issue/{}/comment", self.base, entry.issue.id),
             "maxResults": comments.len(),
             "total": entry.comments.len(),
             "startAt": 0,
-        })
+        });
+        value["comments"] = Value::Array(comments);
+        value
     }
 
     fn embedded_worklogs(&self, entry: &IssueEntry) -> Value {
@@ -188,12 +189,13 @@ impl Renderer<'_> {
             .take(EMBEDDED_LIMIT)
             .filter_map(|id| Some(self.worklog(&entry.issue.id, *id, self.data.worklogs.get(*id)?)))
             .collect();
-        json!({
+        let mut value = json!({
             "startAt": 0,
             "maxResults": worklogs.len(),
             "total": entry.worklogs.len(),
-            "worklogs": worklogs,
-        })
+        });
+        value["worklogs"] = Value::Array(worklogs);
+        value
     }
 
     fn field(&self, entry: &IssueEntry, field: &str) -> Value {
@@ -236,12 +238,13 @@ impl Renderer<'_> {
             .filter(|field| selection.wants(field))
             .map(|field| (field.to_owned(), self.field(entry, field)))
             .collect();
-        json!({
+        let mut value = json!({
             "expand": ISSUE_EXPAND,
             "id": issue.id,
             "self": format!("{}/rest/api/3/issue/{}", self.base, issue.id),
             "key": issue.key,
-            "fields": fields,
-        })
+        });
+        value["fields"] = Value::Object(fields);
+        value
     }
 }

@@ -6,6 +6,9 @@
 mod activity;
 mod issue;
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+
 use chrono::{DateTime, SecondsFormat, Utc};
 use chrono_tz::Tz;
 use serde_json::{Value, json};
@@ -19,11 +22,14 @@ pub(super) struct Renderer<'a> {
     base: &'a str,
     data: &'a JiraData,
     zone: Tz,
+    /// People by account id, as rendered once: a page of issues names the same few people
+    /// hundreds of times.
+    people: RefCell<HashMap<String, Value>>,
 }
 
 impl<'a> Renderer<'a> {
     pub(super) fn new(base: &'a str, data: &'a JiraData) -> Self {
-        Self { base, data, zone: data.searcher_zone() }
+        Self { base, data, zone: data.searcher_zone(), people: RefCell::default() }
     }
 
     /// A `User`, as the user endpoints answer it.
@@ -52,6 +58,15 @@ impl<'a> Renderer<'a> {
 
     /// A person by account id, or what Jira shows for an account it no longer knows.
     fn user_by_id(&self, account_id: &str) -> Value {
+        if let Some(person) = self.people.borrow().get(account_id) {
+            return person.clone();
+        }
+        let person = self.render_person(account_id);
+        self.people.borrow_mut().insert(account_id.to_owned(), person.clone());
+        person
+    }
+
+    fn render_person(&self, account_id: &str) -> Value {
         match self.data.user(account_id) {
             Some(user) => self.user_details(user),
             None => json!({
@@ -71,7 +86,7 @@ impl<'a> Renderer<'a> {
     }
 
     pub(super) fn project(&self, project: &FakeProject) -> Value {
-        json!({
+        let mut value = json!({
             "self": format!("{}/rest/api/3/project/{}", self.base, project.id),
             "id": project.id,
             "key": project.key,
@@ -80,8 +95,9 @@ impl<'a> Renderer<'a> {
             "simplified": false,
             "style": "classic",
             "isPrivate": false,
-            "avatarUrls": self.avatar_urls(&format!("/avatars/project/{}.png", project.id)),
-        })
+        });
+        value["avatarUrls"] = self.avatar_urls(&format!("/avatars/project/{}.png", project.id));
+        value
     }
 
     /// Jira's timestamp format, in the searching account's zone.
