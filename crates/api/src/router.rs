@@ -143,29 +143,22 @@ impl Endpoint {
     }
 }
 
-fn timers_active<'a>(app: &'a App, request: &'a Request<Bytes>) -> Answer<'a> {
-    Box::pin(async move {
-        routes::timers_active::handle(app, &app.auth.caller(request.headers())?, request).await
-    })
+/// The handler of a route that acts for the caller the request's token names.
+macro_rules! for_caller {
+    ($name:ident => $handle:path) => {
+        fn $name<'a>(app: &'a App, request: &'a Request<Bytes>) -> Answer<'a> {
+            Box::pin(
+                async move { $handle(app, &app.auth.caller(request.headers())?, request).await },
+            )
+        }
+    };
 }
 
-fn worklogs<'a>(app: &'a App, request: &'a Request<Bytes>) -> Answer<'a> {
-    Box::pin(async move {
-        routes::worklogs::handle(app, &app.auth.caller(request.headers())?, request).await
-    })
-}
-
-fn timers_start<'a>(app: &'a App, request: &'a Request<Bytes>) -> Answer<'a> {
-    Box::pin(async move {
-        routes::timer_control::start(app, &app.auth.caller(request.headers())?, request).await
-    })
-}
-
-fn timers_stop<'a>(app: &'a App, request: &'a Request<Bytes>) -> Answer<'a> {
-    Box::pin(async move {
-        routes::timer_control::stop(app, &app.auth.caller(request.headers())?, request).await
-    })
-}
+for_caller!(timers_active => routes::timers_active::handle);
+for_caller!(worklogs => routes::worklogs::handle);
+for_caller!(timers_start => routes::timer_control::start);
+for_caller!(timers_stop => routes::timer_control::stop);
+for_caller!(run => routes::runs::handle);
 
 fn issue<'a>(app: &'a App, request: &'a Request<Bytes>) -> Answer<'a> {
     Box::pin(async move {
@@ -183,12 +176,6 @@ fn timers_sync<'a>(app: &'a App, request: &'a Request<Bytes>) -> Answer<'a> {
 
 fn health<'a>(app: &'a App, _request: &'a Request<Bytes>) -> Answer<'a> {
     Box::pin(async move { Ok(routes::health::handle(app).await) })
-}
-
-fn run<'a>(app: &'a App, request: &'a Request<Bytes>) -> Answer<'a> {
-    Box::pin(async move {
-        routes::runs::handle(app, &app.auth.caller(request.headers())?, request).await
-    })
 }
 
 fn cron_timers_sync<'a>(app: &'a App, request: &'a Request<Bytes>) -> Answer<'a> {
