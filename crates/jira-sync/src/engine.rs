@@ -417,7 +417,7 @@ impl SyncEngine {
             // The worklog stream takes over from the run's start: every change before it is
             // in the batches. An overlap's worth earlier, as Jira's clock may be behind ours.
             let start = state.started_ms.saturating_sub(overlap_ms(&self.options));
-            if self.feed_cursors(&project).await?.is_none_or(|c| c.updated_ms < start) {
+            if self.store.feed_cursors(&project).await?.is_none_or(|c| c.updated_ms < start) {
                 let cursors = FeedCursors::both(start);
                 self.store.apply_worklog_changes(&project, &[], &[], cursors).await?;
             }
@@ -537,7 +537,7 @@ impl SyncEngine {
         scope: &Scope,
         summary: &mut SyncSummary,
     ) -> Result<(), SyncError> {
-        let Some(since) = self.feed_cursors(project).await? else {
+        let Some(since) = self.store.feed_cursors(project).await? else {
             return Ok(());
         };
         let updated = self.jira.worklog_changes(ChangeFeed::Updated, since.updated_ms).await?;
@@ -560,21 +560,6 @@ impl SyncEngine {
         summary.worklogs += applied.upserted;
         summary.deleted += applied.deleted;
         Ok(())
-    }
-
-    /// Where the worklog feeds resume; `None` before the first full sync. (Stores written
-    /// before the deletions had a cursor of their own resume both from the one cursor.)
-    async fn feed_cursors(&self, project: &str) -> Result<Option<FeedCursors>, SyncError> {
-        let cursor = |entity| async move {
-            Ok::<_, SyncError>(
-                self.store.sync_state(project, entity).await?.and_then(|s| s.cursor_ms),
-            )
-        };
-        let Some(updated_ms) = cursor(SyncEntity::Worklogs).await? else {
-            return Ok(None);
-        };
-        let deleted_ms = cursor(SyncEntity::WorklogDeletions).await?.unwrap_or(updated_ms);
-        Ok(Some(FeedCursors { updated_ms, deleted_ms }))
     }
 
     async fn sprints(&self, project: &str, summary: &mut SyncSummary) -> Result<(), SyncError> {

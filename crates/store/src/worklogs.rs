@@ -108,6 +108,17 @@ impl Store {
         Ok(WorklogChanges { upserted, skipped: seen.saturating_sub(upserted), deleted })
     }
 
+    /// Where the project's worklog feeds resume; `None` before its first full sync. (A store
+    /// written before deletions had a cursor of their own resumes both from the one.)
+    pub async fn feed_cursors(&self, project: &str) -> Result<Option<FeedCursors>> {
+        let states = self.sync_states(project).await?;
+        let cursor = |entity| states.iter().find(|s| s.entity == entity).and_then(|s| s.cursor_ms);
+        Ok(cursor(SyncEntity::Worklogs).map(|updated_ms| FeedCursors {
+            updated_ms,
+            deleted_ms: cursor(SyncEntity::WorklogDeletions).unwrap_or(updated_ms),
+        }))
+    }
+
     /// The issue's worklogs, deleted ones included, by start time.
     pub async fn worklogs_of(&self, issue_id: &str) -> Result<Vec<Stored<Worklog>>> {
         let sql = format!(

@@ -47,7 +47,7 @@ use clockwork_bench::jira_sync::{API_TOKEN, EMAIL, PROJECT, data_client, request
 use clockwork_bench::process::{self, SchedTimes};
 use clockwork_clients::jira_data::{ChangeFeed, JiraData};
 use clockwork_jira_sync::{NoProgress, SyncEngine, SyncOptions};
-use clockwork_store::{FeedCursors, Store, StoreConfig, SyncEntity};
+use clockwork_store::{FeedCursors, Store, StoreConfig};
 use clockwork_testkit::jira::{FakeJira, FakeJiraWorklog, SeededProject};
 use serde_json::{Value, json};
 
@@ -292,14 +292,7 @@ async fn after_changes(
 }
 
 async fn worklog_cursors(store: &Store) -> Result<FeedCursors> {
-    let updated_ms = feed_cursor(store, SyncEntity::Worklogs).await?;
-    let deleted_ms = feed_cursor(store, SyncEntity::WorklogDeletions).await?;
-    Ok(FeedCursors { updated_ms, deleted_ms })
-}
-
-async fn feed_cursor(store: &Store, entity: SyncEntity) -> Result<i64> {
-    let state = store.sync_state(PROJECT, entity).await?;
-    state.and_then(|s| s.cursor_ms).with_context(|| format!("no {entity} cursor after a full sync"))
+    store.feed_cursors(PROJECT).await?.context("no worklog cursors after a full sync")
 }
 
 /// Issues edited, worklogs added, edited and deleted, spread over the project; the change

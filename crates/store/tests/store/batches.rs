@@ -135,6 +135,7 @@ on_both_databases! { crate::run, crate::TestDb;
         assert_eq!(state.cursor_ms, Some(cursors.updated_ms));
         let state = store.sync_state(PROJECT, SyncEntity::WorklogDeletions).await.unwrap().unwrap();
         assert_eq!(state.cursor_ms, Some(cursors.deleted_ms));
+        assert_eq!(store.feed_cursors(PROJECT).await.unwrap(), Some(cursors));
         // The issue cursor is a separate one.
         assert_eq!(
             fixtures::issues_cursor(&store).await,
