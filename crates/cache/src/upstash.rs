@@ -4,7 +4,6 @@
 //! connection. A batch of writes is one `/multi-exec` request, so it stays one round trip and
 //! one transaction.
 
-use std::error::Error as _;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -74,11 +73,7 @@ impl UpstashCache {
             .timeout(REQUEST_TIMEOUT)
             .build()
             .map_err(|error| {
-                CacheError::Unavailable(format!(
-                    "cannot set up HTTPS for Upstash: {}; a CA bundle (the ca-certificates \
-                     package) or SSL_CERT_FILE / SSL_CERT_DIR naming one is needed",
-                    with_causes(&error)
-                ))
+                CacheError::Unavailable(clockwork_core::tls::setup_failure("Upstash", &error))
             })?;
         let base = url.as_str().trim_end_matches('/');
         let multi_exec_url = Url::parse(&format!("{base}/multi-exec"))
@@ -100,7 +95,10 @@ impl UpstashCache {
             .send()
             .await
             .map_err(|error| {
-                CacheError::Unavailable(format!("Upstash: {}", with_causes(&error)))
+                CacheError::Unavailable(format!(
+                    "Upstash: {}",
+                    clockwork_core::error::cause_chain(&error)
+                ))
             })?;
         let status = response.status();
         if matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) {
@@ -113,7 +111,10 @@ impl UpstashCache {
         }
         // Command errors come as 400 with `{"error": …}`, so the body is read whatever the status.
         let body = response.bytes().await.map_err(|error| {
-            CacheError::Unavailable(format!("Upstash: {}", with_causes(&error)))
+            CacheError::Unavailable(format!(
+                "Upstash: {}",
+                clockwork_core::error::cause_chain(&error)
+            ))
         })?;
         serde_json::from_slice(&body).map_err(|error| {
             CacheError::Protocol(format!(
@@ -125,17 +126,6 @@ impl UpstashCache {
     async fn command<B: Serialize + ?Sized>(&self, command: &B) -> Result<Value, CacheError> {
         self.post::<_, Reply>(&self.command_url, command).await?.into_result()
     }
-}
-
-/// reqwest's own message hides the cause (refused, timed out, TLS) in its source chain.
-fn with_causes(error: &reqwest::Error) -> String {
-    let mut message = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        message.push_str(&format!(": {cause}"));
-        source = cause.source();
-    }
-    message
 }
 
 fn with_keys<'a>(name: &'a str, keys: &'a [String]) -> Vec<&'a str> {

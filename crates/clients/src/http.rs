@@ -105,22 +105,7 @@ fn build(options: &HttpOptions) -> Result<reqwest::Client, String> {
         .pool_idle_timeout(Duration::from_secs(60))
         .user_agent(concat!("clockwork-backend/", env!("CARGO_PKG_VERSION")))
         .build()
-        .map_err(|error| {
-            // reqwest's message is "builder error"; the cause says what failed, e.g. that
-            // no CA certificate could be loaded from the system.
-            let mut text = format!("cannot set up HTTPS: {error}");
-            let mut source = std::error::Error::source(&error);
-            while let Some(cause) = source {
-                text.push_str(": ");
-                text.push_str(&cause.to_string());
-                source = cause.source();
-            }
-            text.push_str(
-                "; HTTPS needs the system's root certificates: install a CA bundle (the \
-                 ca-certificates package) or point SSL_CERT_FILE or SSL_CERT_DIR at one",
-            );
-            text
-        })
+        .map_err(|error| clockwork_core::tls::setup_failure("Jira and Clockwork", &error))
 }
 
 /// Whether a request may be repeated without changing anything upstream.

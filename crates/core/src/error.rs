@@ -1,4 +1,4 @@
-//! The single error type a route answers with.
+//! The single error type a route answers with, and how a failure's causes are told.
 
 use bytes::Bytes;
 use http::{Response, StatusCode, header};
@@ -74,6 +74,19 @@ impl ApiError {
             .insert(header::CONTENT_TYPE, header::HeaderValue::from_static("application/json"));
         response
     }
+}
+
+/// `a: b: c` from an error and its sources: HTTP clients hide the cause (refused, timed
+/// out, no certificates) in the chain. Unlike a `Debug` dump it carries no raw responses.
+pub fn cause_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
 
 #[cfg(test)]

@@ -12,6 +12,17 @@ pub fn install_crypto_provider() {
     let _already_installed = rustls::crypto::ring::default_provider().install_default();
 }
 
+/// Why an HTTPS client for `service` could not be built, and how to fix it: building one
+/// fails when the system's root certificates cannot be loaded.
+pub fn setup_failure(service: &str, error: &(dyn std::error::Error + 'static)) -> String {
+    format!(
+        "cannot set up HTTPS for {service}: {}; HTTPS needs the system's root certificates: \
+         install a CA bundle (the ca-certificates package) or point SSL_CERT_FILE or \
+         SSL_CERT_DIR at one",
+        crate::error::cause_chain(error)
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

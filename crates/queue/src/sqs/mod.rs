@@ -12,7 +12,6 @@
 mod sdk;
 mod sender;
 
-use std::error::Error;
 use std::time::Duration;
 
 pub use sdk::{ReceivedMessage, SqsQueue};
@@ -82,27 +81,9 @@ pub(crate) fn reqwest_client(endpoint_url: Option<&str>) -> Result<reqwest::Clie
         .pool_idle_timeout(Duration::from_secs(60));
     let plain_http = endpoint_url.is_some_and(|url| url.starts_with("http://"));
     let builder = if plain_http { builder.tls_certs_only([]) } else { builder };
-    builder.build().map_err(|error| {
-        QueueError::Unavailable(format!(
-            "cannot set up HTTPS for SQS: {}; HTTPS needs the system's root certificates: \
-             install a CA bundle (the ca-certificates package) or point SSL_CERT_FILE or \
-             SSL_CERT_DIR at one",
-            cause_chain(&error)
-        ))
-    })
-}
-
-/// `a: b: c` from an error and its sources; unlike the SDK's `DisplayErrorContext` it leaves
-/// out the `Debug` dump, which would include raw responses.
-pub(crate) fn cause_chain(err: &(dyn Error + 'static)) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
+    builder
+        .build()
+        .map_err(|error| QueueError::Unavailable(clockwork_core::tls::setup_failure("SQS", &error)))
 }
 
 #[cfg(test)]

@@ -17,7 +17,7 @@ use clockwork_core::event::Event;
 use tokio::sync::OnceCell;
 use tracing::instrument;
 
-use super::{EVENT_NAME_ATTRIBUTE, FALLBACK_REGION, cause_chain, classify_answer, message_body};
+use super::{EVENT_NAME_ATTRIBUTE, FALLBACK_REGION, classify_answer, message_body};
 use crate::{Queue, QueueError};
 
 /// One queue, addressed by URL.
@@ -229,13 +229,18 @@ where
             service.err().code(),
             service.err().message(),
         ),
-        SdkError::ConstructionFailure(_) => {
-            QueueError::Rejected(format!("{operation}: {}", cause_chain(&err)))
-        }
-        SdkError::DispatchFailure(dispatch) if dispatch.is_user() => {
-            QueueError::Rejected(format!("{operation}: {}", cause_chain(&err)))
-        }
-        _ => QueueError::Unavailable(format!("{operation}: {}", cause_chain(&err))),
+        SdkError::ConstructionFailure(_) => QueueError::Rejected(format!(
+            "{operation}: {}",
+            clockwork_core::error::cause_chain(&err)
+        )),
+        SdkError::DispatchFailure(dispatch) if dispatch.is_user() => QueueError::Rejected(format!(
+            "{operation}: {}",
+            clockwork_core::error::cause_chain(&err)
+        )),
+        _ => QueueError::Unavailable(format!(
+            "{operation}: {}",
+            clockwork_core::error::cause_chain(&err)
+        )),
     }
 }
 

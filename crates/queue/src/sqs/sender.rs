@@ -32,10 +32,7 @@ use serde_json::{Value, json};
 use tokio::sync::OnceCell;
 use tracing::instrument;
 
-use super::{
-    EVENT_NAME_ATTRIBUTE, FALLBACK_REGION, cause_chain, classify_answer, message_body,
-    reqwest_client,
-};
+use super::{EVENT_NAME_ATTRIBUTE, FALLBACK_REGION, classify_answer, message_body, reqwest_client};
 use crate::{Queue, QueueError};
 
 /// Attempts of one call, the first included.
@@ -147,7 +144,10 @@ impl SqsSender {
             .map_err(|error| Failure {
                 // A connection never opened carried nothing; a timed-out request may have.
                 retry: error.is_connect() && !error.is_timeout(),
-                error: QueueError::Unavailable(format!("{operation}: {}", cause_chain(&error))),
+                error: QueueError::Unavailable(format!(
+                    "{operation}: {}",
+                    clockwork_core::error::cause_chain(&error)
+                )),
             })?;
         let status = response.status();
         let headers = response.headers().clone();
@@ -175,7 +175,7 @@ impl SqsSender {
         let unsignable = |error: &(dyn Error + 'static)| {
             QueueError::Rejected(format!(
                 "{operation}: cannot sign the request: {}",
-                cause_chain(error)
+                clockwork_core::error::cause_chain(error)
             ))
         };
         let target = format!("AmazonSQS.{operation}");
