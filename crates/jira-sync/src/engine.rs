@@ -205,10 +205,9 @@ impl SyncEngine {
     ) -> Result<SyncSummary, SyncError> {
         let mut state = self.begin(project, full, &self.options.holder).await?;
         if progress.wants_total() {
-            let requests = self.jira.requests();
-            let total = self.jira.approximate_count(&state.jql()).await;
-            state.summary.requests += self.jira.requests() - requests;
-            progress.total(self.settle(&state, total).await?);
+            let count =
+                async |state: &mut RunState| Ok(self.jira.approximate_count(&state.jql()).await?);
+            progress.total(self.counted(&mut state, count).await?);
         }
         let mut prefetched = None;
         while !state.issues_done {
@@ -274,10 +273,8 @@ impl SyncEngine {
         mut state: RunState,
         prefetched: Option<Prefetched>,
     ) -> Result<(RunState, Option<Prefetched>), SyncError> {
-        let requests = self.jira.requests();
-        let result = self.batch_step(&mut state, prefetched).await;
-        state.summary.requests += self.jira.requests() - requests;
-        let next = self.settle(&state, result).await?;
+        let batch = async |state: &mut RunState| self.batch_step(state, prefetched).await;
+        let next = self.counted(&mut state, batch).await?;
         Ok((state, next))
     }
 
@@ -285,10 +282,8 @@ impl SyncEngine {
     /// daily or full-sync sweep with sprints and assignable users, the success record,
     /// and the lease given back.
     pub async fn finish(&self, mut state: RunState) -> Result<SyncSummary, SyncError> {
-        let requests = self.jira.requests();
-        let result = self.finish_step(&mut state).await;
-        state.summary.requests += self.jira.requests() - requests;
-        self.settle(&state, result).await?;
+        self.counted(&mut state, async |state: &mut RunState| self.finish_step(state).await)
+            .await?;
         let mut summary = state.summary.clone();
         summary.seconds = (Utc::now().timestamp_millis() - state.started_ms).max(0) as f64 / 1000.0;
         let details = serde_json::to_value(&summary).ok();
@@ -308,6 +303,19 @@ impl SyncEngine {
         .await;
         self.settle(&state, recorded).await?;
         Ok(summary)
+    }
+
+    /// Does `work` on the run, adding the Jira requests it made to the summary, and
+    /// settles its result.
+    async fn counted<T>(
+        &self,
+        state: &mut RunState,
+        work: impl AsyncFnOnce(&mut RunState) -> Result<T, SyncError>,
+    ) -> Result<T, SyncError> {
+        let requests = self.jira.requests();
+        let result = work(state).await;
+        state.summary.requests += self.jira.requests() - requests;
+        self.settle(state, result).await
     }
 
     /// Passes a result through; a failure is first logged with its classified code and
