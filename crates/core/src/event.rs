@@ -4,6 +4,8 @@ use serde::{Deserialize, Serialize};
 
 pub const TIMERS_SYNC_REQUESTED: &str = "clockwork/timers.sync.requested";
 pub const PROJECT_SYNC_REQUESTED: &str = "jira/project.sync.requested";
+/// Starts every tracked project's due sync run (`data: {}`).
+pub const SCHEDULES_TICK: &str = "jira/schedules.tick";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Event {

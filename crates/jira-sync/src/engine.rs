@@ -10,11 +10,12 @@ use clockwork_clients::jira_data::{
 };
 use clockwork_core::IssueId;
 use clockwork_store::model::{IssueBatch, IssueRecord, JiraUser, Sprint};
-use clockwork_store::sync_state::{JobStatus, LogLevel, SyncEntity, SyncStatus};
-use clockwork_store::{FeedCursors, Store, StoreError};
+use clockwork_store::sync_state::{LogLevel, SyncEntity, SyncStatus};
+use clockwork_store::{FeedCursors, RunRecord, Store, StoreError};
 use serde::{Deserialize, Serialize};
 
 use crate::normalize::{self, Scope};
+use crate::observe::RunObserver;
 
 /// Tunables; the defaults suit Jira Cloud.
 #[derive(Debug, Clone)]
@@ -70,6 +71,10 @@ pub struct RunState {
     pub started_ms: i64,
     /// The project's watchlist when the run began.
     tracked: Vec<String>,
+    /// A backfill: only these accounts' work, read from the whole project, the cursors
+    /// left where they are.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    backfill: Vec<String>,
     /// Where the issue search starts (epoch ms); `None`: the whole project.
     since_ms: Option<i64>,
     /// The search's next page.
@@ -100,6 +105,12 @@ impl RunState {
     fn is_edge(&self, issue: &DataIssue) -> bool {
         let updated = issue.updated.map(|at| at.timestamp_millis());
         updated.is_some() && updated == self.edge_ms && self.edge_ids.contains(&issue.id)
+    }
+
+    /// Whose work the run ingests.
+    fn scope(&self) -> Scope {
+        let accounts = if self.backfill.is_empty() { &self.tracked } else { &self.backfill };
+        Scope::new(accounts.iter().cloned())
     }
 
     /// The JQL of the issue search.
@@ -176,6 +187,7 @@ pub struct SyncEngine {
     jira: Arc<dyn JiraData>,
     store: Store,
     options: SyncOptions,
+    observer: Option<Arc<dyn RunObserver>>,
 }
 
 impl std::fmt::Debug for SyncEngine {
@@ -186,7 +198,13 @@ impl std::fmt::Debug for SyncEngine {
 
 impl SyncEngine {
     pub fn new(jira: Arc<dyn JiraData>, store: Store, options: SyncOptions) -> Self {
-        Self { jira, store, options }
+        Self { jira, store, options, observer: None }
+    }
+
+    /// Tells `observer` of every run's end, once it is recorded.
+    pub fn with_observer(mut self, observer: Arc<dyn RunObserver>) -> Self {
+        self.observer = Some(observer);
+        self
     }
 
     pub fn store(&self) -> &Store {
@@ -203,7 +221,7 @@ impl SyncEngine {
         full: bool,
         progress: &dyn Progress,
     ) -> Result<SyncSummary, SyncError> {
-        let mut state = self.begin(project, full, &self.options.holder).await?;
+        let mut state = self.begin(project, full, &[], &self.options.holder).await?;
         if progress.wants_total() {
             let count =
                 async |state: &mut RunState| Ok(self.jira.approximate_count(&state.jql()).await?);
@@ -219,11 +237,13 @@ impl SyncEngine {
     }
 
     /// Starts a run: takes the project's lease for `holder` (a run already holding it
-    /// takes it again), and decides between a full and an incremental sync.
+    /// takes it again), and decides between a full and an incremental sync, or a backfill
+    /// of `backfill`'s accounts when it names any.
     pub async fn begin(
         &self,
         project: &str,
         full: bool,
+        backfill: &[String],
         holder: &str,
     ) -> Result<RunState, SyncError> {
         if !self.store.try_lease(project, holder, self.options.lease).await? {
@@ -236,6 +256,7 @@ impl SyncEngine {
             holder: holder.to_owned(),
             started_ms,
             tracked: Vec::new(),
+            backfill: backfill.to_vec(),
             since_ms: None,
             page_token: None,
             reseek: false,
@@ -252,7 +273,7 @@ impl SyncEngine {
                 .await?;
             let cursor = self.issue_cursor(project).await?;
             state.tracked = self.store.tracked_users(project).await?;
-            state.full = full || cursor.is_none();
+            state.full = full || cursor.is_none() || !state.backfill.is_empty();
             if !state.full {
                 state.since_ms =
                     cursor.map(|cursor| cursor.saturating_sub(overlap_ms(&self.options)));
@@ -293,15 +314,13 @@ impl SyncEngine {
                 .set_sync_status(project, SyncEntity::Issues, SyncStatus::Success, None)
                 .await?;
             self.store
-                .set_job_run(project, JobStatus::Active, Some(Utc::now().timestamp_millis()), None)
-                .await?;
-            self.store
                 .append_log(project, LogLevel::Info, "sync finished", details.as_ref())
                 .await?;
             self.store.release_lease(project, &state.holder).await
         }
         .await;
         self.settle(&state, recorded).await?;
+        self.ended(&state, None).await;
         Ok(summary)
     }
 
@@ -329,23 +348,47 @@ impl SyncEngine {
             Ok(value) => return Ok(value),
             Err(error) => error.into(),
         };
+        if let SyncError::Busy(_) = error {
+            // Not a failure of this project's sync: another run has it.
+            tracing::info!(%error, "sync not run");
+            return Err(error);
+        }
         let project = state.project.as_str();
         let details = serde_json::json!({ "code": error.code(), "advice": error.advice() });
         tracing::error!(code = error.code(), %error, "sync failed");
         let message = error.to_string();
-        let now = Utc::now().timestamp_millis();
         let writes = async {
             self.store
                 .set_sync_status(project, SyncEntity::Issues, SyncStatus::Failed, Some(&message))
                 .await?;
-            self.store.set_job_run(project, JobStatus::Error, Some(now), None).await?;
             self.store.append_log(project, LogLevel::Error, &message, Some(&details)).await?;
             self.store.release_lease(project, &state.holder).await
         };
         if let Err(store_error) = writes.await {
             tracing::error!(%store_error, "could not record the failure");
         }
+        self.ended(state, Some(&error)).await;
         Err(error)
+    }
+
+    /// Records the run's end and tells the observer; neither can fail the run.
+    async fn ended(&self, state: &RunState, error: Option<&SyncError>) {
+        let run = RunRecord {
+            project_key: state.project.clone(),
+            started_ms: state.started_ms,
+            finished_ms: Utc::now().timestamp_millis(),
+            succeeded: error.is_none(),
+            error_code: error.map(|error| error.code().to_owned()),
+            retryable: error.is_some_and(SyncError::is_retryable),
+            issues: i64::try_from(state.summary.issues).unwrap_or(i64::MAX),
+        };
+        if let Err(store_error) = self.store.record_run(&run).await {
+            tracing::error!(%store_error, "could not record the run");
+            return;
+        }
+        if let Some(observer) = &self.observer {
+            observer.run_ended(&run).await;
+        }
     }
 
     async fn issue_cursor(&self, project: &str) -> Result<Option<i64>, SyncError> {
@@ -402,8 +445,11 @@ impl SyncEngine {
                 .collect();
         }
         state.read += issues.len() as u64;
-        let scope = Scope::new(state.tracked.clone());
-        if let Some(batch) = self.batch(&state.project, issues, &scope, state.full).await? {
+        let scope = state.scope();
+        let backfill = !state.backfill.is_empty();
+        if let Some(batch) =
+            self.batch(&state.project, issues, &scope, state.full, backfill).await?
+        {
             let summary = &mut state.summary;
             summary.issues += batch.issues.len() as u64;
             summary.comments += batch.issues.iter().map(|r| r.comments.len() as u64).sum::<u64>();
@@ -420,8 +466,11 @@ impl SyncEngine {
 
     async fn finish_step(&self, state: &mut RunState) -> Result<(), SyncError> {
         let project = state.project.clone();
+        let scope = state.scope();
         let summary = &mut state.summary;
-        if state.full {
+        if !state.backfill.is_empty() {
+            // A backfill leaves the worklog feeds to the regular runs.
+        } else if state.full {
             // The worklog stream takes over from the run's start: every change before it is
             // in the batches. An overlap's worth earlier, as Jira's clock may be behind ours.
             let start = state.started_ms.saturating_sub(overlap_ms(&self.options));
@@ -430,7 +479,6 @@ impl SyncEngine {
                 self.store.apply_worklog_changes(&project, &[], &[], cursors).await?;
             }
         } else {
-            let scope = Scope::new(state.tracked.clone());
             self.worklog_stream(&project, &scope, summary).await?;
         }
         let last_sweep = self.store.last_sweep_ms(&project).await?;
@@ -452,13 +500,15 @@ impl SyncEngine {
 
     /// One page of issues as a batch: truncated comments (always) and worklogs (on a full
     /// sync; incremental runs take changed worklogs from the worklog stream) are paged
-    /// through the per-issue endpoints first.
+    /// through the per-issue endpoints first. A backfill's batch deletes nothing (it holds
+    /// a few accounts' work, not an issue's whole) and leaves the cursor alone.
     async fn batch(
         &self,
         project: &str,
         issues: Vec<DataIssue>,
         scope: &Scope,
         full: bool,
+        backfill: bool,
     ) -> Result<Option<IssueBatch>, SyncError> {
         let Some(cursor_ms) =
             issues.iter().filter_map(|i| i.updated).map(|at| at.timestamp_millis()).max()
@@ -523,9 +573,9 @@ impl SyncEngine {
             records.extend(scope.record(
                 issue,
                 comments,
-                comments_complete,
+                comments_complete && !backfill,
                 worklogs,
-                worklogs_complete,
+                worklogs_complete && !backfill,
             ));
         }
         Ok(Some(IssueBatch {
@@ -533,7 +583,7 @@ impl SyncEngine {
             issues: records,
             sprints: sprints.into_values().collect(),
             users: users.into_values().collect(),
-            cursor_ms,
+            cursor_ms: (!backfill).then_some(cursor_ms),
         }))
     }
 

@@ -1,5 +1,5 @@
-//! `sync-jira-project` (event `jira/project.sync.requested`, data `{projectKey, full}`): the
-//! project sync as durable steps — `begin`, one `batch-<n>` per page of issues, `finish`.
+//! `sync-jira-project` (event `jira/project.sync.requested`, data `{projectKey, full,
+//! accountIds?}`; `accountIds` backfills only those accounts): the project sync as durable steps — `begin`, one `batch-<n>` per page of issues, `finish`.
 //!
 //! A redelivered attempt replays the batches it already committed from their memos. An
 //! attempt that nears its time budget (a Lambda's end, the run's lease) returns
@@ -10,8 +10,8 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use clockwork_core::ProjectKey;
 use clockwork_core::event::PROJECT_SYNC_REQUESTED;
+use clockwork_core::{AccountId, ProjectKey};
 use clockwork_durable::{Function, RunContext, RunEnd, StepError};
 use serde::{Deserialize, Serialize};
 
@@ -28,6 +28,8 @@ struct Request {
     project_key: String,
     #[serde(default)]
     full: bool,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    account_ids: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     resume: Option<Resume>,
 }
@@ -92,7 +94,8 @@ impl Function for ProjectSync {
                             ),
                         ));
                     }
-                    engine.begin(project, request.full, &run_id).await.map_err(failure)
+                    let backfill = &request.account_ids;
+                    engine.begin(project, request.full, backfill, &run_id).await.map_err(failure)
                 });
                 (0, begun.await?)
             }
@@ -130,12 +133,15 @@ fn parse(data: &serde_json::Value) -> Result<Request, StepError> {
     let malformed = |e: &dyn std::fmt::Display| {
         StepError::permanent(
             "MALFORMED_EVENT",
-            format!("{PROJECT_SYNC_REQUESTED} needs data {{projectKey, full}}: {e}"),
+            format!("{PROJECT_SYNC_REQUESTED} needs data {{projectKey, full, accountIds?}}: {e}"),
         )
     };
     let mut request: Request = serde_json::from_value(data.clone()).map_err(|e| malformed(&e))?;
     let key = ProjectKey::parse(&request.project_key).map_err(|e| malformed(&e))?;
     request.project_key = key.to_string();
+    for account in &request.account_ids {
+        AccountId::parse(account).map_err(|e| malformed(&e))?;
+    }
     Ok(request)
 }
 

@@ -5,14 +5,16 @@
 //! filtering, cursor arithmetic); [`engine`] is the I/O part that pages Jira and commits each
 //! batch of up to 100 issues, with its children and the cursor, in one transaction;
 //! [`function`] runs it as the worker's durable steps; [`users`] matches Jira users to team
-//! members.
+//! members; [`observe`] is how the operations engine hears of each run's end.
 
 pub mod engine;
 pub mod function;
 pub mod normalize;
+pub mod observe;
 pub mod users;
 
 pub use engine::{
     NoProgress, Prefetched, Progress, RunState, SyncEngine, SyncError, SyncOptions, SyncSummary,
 };
 pub use function::ProjectSync;
+pub use observe::RunObserver;

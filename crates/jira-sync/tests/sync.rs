@@ -287,7 +287,7 @@ on_both_databases! { Site::run, Site;
     async fn a_user_watched_during_a_run_still_gets_the_backfill(site) {
         let seeded = site.jira.seed_project("KAN", 150, 0, 0);
         site.store.track_project("KAN", "10000", "Kanban").await.expect("track");
-        let mut state = site.engine.begin("KAN", true, "run-a").await.expect("begin");
+        let mut state = site.engine.begin("KAN", true, &[], "run-a").await.expect("begin");
         let mut page;
         (state, page) = site.engine.next_batch(state, None).await.expect("first batch");
         site.store.add_tracked_user("KAN", &seeded.account_ids[0]).await.expect("watch");
@@ -307,5 +307,48 @@ on_both_databases! { Site::run, Site;
         site.sync(true).await.expect("sync");
         let counts = site.store.counts().await.expect("counts");
         assert!(counts.issues > 0 && counts.issues < 40, "{counts:?}");
+    }
+
+    async fn a_backfill_adds_only_the_named_accounts_work_and_leaves_the_cursor(site) {
+        let seeded = site.jira.seed_project("KAN", 60, 2, 2);
+        let (one, two) = (seeded.account_ids[0].clone(), seeded.account_ids[1].clone());
+        site.store.track_project("KAN", "10000", "Kanban").await.expect("track");
+        site.store.add_tracked_user("KAN", &one).await.expect("watch one");
+        site.sync(true).await.expect("first sync");
+        let before = site.store.counts().await.expect("counts");
+        let issue_cursor = async |store: &Store| {
+            store.sync_state("KAN", SyncEntity::Issues).await.expect("state").and_then(|s| s.cursor_ms)
+        };
+        let cursor_before = issue_cursor(&site.store).await;
+        site.store.add_tracked_user("KAN", &two).await.expect("watch two");
+        let state = site.engine.begin("KAN", false, std::slice::from_ref(&two), "backfill").await.expect("begin");
+        let (mut state, mut page) = (state, None);
+        while !state.issues_done {
+            (state, page) = site.engine.next_batch(state, page).await.expect("batch");
+        }
+        site.engine.finish(state).await.expect("finish");
+        let after = site.store.counts().await.expect("counts");
+        assert!(after.comments > before.comments && after.worklogs > before.worklogs, "{before:?} -> {after:?}");
+        assert_eq!((after.comments_deleted, after.worklogs_deleted), (0, 0), "the first account's work stays");
+        // Adding the second account dropped the cursor (a full resync is owed); the backfill
+        // of that account alone moved it nowhere.
+        assert_eq!(issue_cursor(&site.store).await, None);
+        assert!(cursor_before.is_some());
+    }
+
+    async fn every_finished_run_is_recorded_and_a_busy_project_is_not_a_failure(site) {
+        site.jira.seed_project("KAN", 5, 0, 0);
+        site.store.track_project("KAN", "10000", "Kanban").await.expect("track");
+        site.sync(true).await.expect("sync");
+        site.jira.inject(SEARCH, Fault::Status(401), 1);
+        let error = site.sync(false).await.expect_err("401");
+        assert_eq!(error.code(), "AUTH_EXPIRED");
+        assert!(site.store.try_lease("KAN", "someone-else", Duration::from_secs(60)).await.expect("lease"));
+        let busy = site.sync(false).await.expect_err("busy");
+        assert_eq!(busy.code(), "BUSY");
+        let runs = site.store.recent_runs("KAN", 10).await.expect("runs");
+        let outcomes: Vec<_> = runs.iter().map(|r| (r.succeeded, r.error_code.as_deref(), r.retryable)).collect();
+        assert_eq!(outcomes, [(false, Some("AUTH_EXPIRED"), false), (true, None, false)]);
+        assert_eq!(runs[1].issues, 5);
     }
 }

@@ -45,7 +45,9 @@ impl Store {
         });
         soft_delete_missing(&mut tx, Child::Worklogs, read_whole.collect(), now).await?;
 
-        set_cursor(&mut tx, &batch.project_key, SyncEntity::Issues, batch.cursor_ms).await?;
+        if let Some(cursor_ms) = batch.cursor_ms {
+            set_cursor(&mut tx, &batch.project_key, SyncEntity::Issues, cursor_ms).await?;
+        }
         tx.commit().await
     }
 

@@ -9,7 +9,9 @@
 //! - `issues`, `worklogs`, `sprints`, `users`, `projects`: the tables' writes and reads; a batch
 //!   commits in one transaction with its cursor, so a killed sync resumes with nothing missed
 //!   or duplicated. Deletions are soft (`deleted_at`).
-//! - [`sync_state`]: cursors, statuses, schedule records and the run log.
+//! - [`sync_state`]: cursors, statuses and the run log.
+//! - [`schedule`]: each project's schedule and health, requested runs, the atomic claim of
+//!   due runs, and the record of finished runs.
 //! - `lease`: one sync run per project at a time.
 
 use std::fmt;
@@ -25,6 +27,7 @@ mod lease;
 pub mod model;
 mod pool;
 mod projects;
+pub mod schedule;
 mod sprints;
 mod sql;
 pub mod sync_state;
@@ -37,7 +40,8 @@ pub use model::{
     Comment, Issue, IssueBatch, IssueRecord, JiraUser, Sprint, Stored, TableCounts, TeamMember,
     TrackedProject, Worklog,
 };
-pub use sync_state::{JobStatus, LogLevel, SyncEntity, SyncJob, SyncLog, SyncState, SyncStatus};
+pub use schedule::{Claim, JobHealth, Requested, RunRecord, RunRequest, SyncJob};
+pub use sync_state::{JobStatus, LogLevel, SyncEntity, SyncLog, SyncState, SyncStatus};
 pub use worklogs::{FeedCursors, WorklogChanges};
 
 use crate::error::Result;
@@ -116,7 +120,8 @@ impl Store {
         self.pool.fetch_optional(statement).await.map(Option::unwrap_or_default)
     }
 
-    fn now_ms(&self) -> i64 {
+    /// "Now" by the store's clock, in epoch milliseconds.
+    pub fn now_ms(&self) -> i64 {
         (self.clock)()
     }
 }

@@ -128,7 +128,8 @@ pub struct IssueBatch {
     /// Users seen in the batch (assignees, reporters, authors).
     pub users: Vec<JiraUser>,
     /// The `issues` cursor once this batch is stored: the largest `updated_ms` it covers.
-    pub cursor_ms: i64,
+    /// `None` leaves the cursor where it is (a backfill of a few accounts reads old pages).
+    pub cursor_ms: Option<i64>,
 }
 
 /// An issue with the children read alongside it.

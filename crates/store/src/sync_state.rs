@@ -1,5 +1,5 @@
-//! Sync bookkeeping: per-entity cursors and status (`sync_states`), the per-project schedule
-//! record (`sync_jobs`) and the run log (`sync_logs`).
+//! Sync bookkeeping: per-entity cursors and status (`sync_states`) and the run log
+//! (`sync_logs`); the schedule record is [`crate::schedule`]'s.
 
 use std::fmt;
 
@@ -88,16 +88,6 @@ pub struct SyncState {
     pub last_error_ms: Option<i64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
-pub struct SyncJob {
-    pub project_key: String,
-    pub cron: String,
-    #[sqlx(try_from = "String")]
-    pub status: JobStatus,
-    pub last_run_ms: Option<i64>,
-    pub next_run_ms: Option<i64>,
-}
-
 #[derive(Debug, Clone, PartialEq)]
 pub struct SyncLog {
     pub id: i64,
@@ -142,7 +132,6 @@ impl TryFrom<LogRow> for SyncLog {
 
 const STATE_COLUMNS: &str =
     "project_key, entity, cursor_ms, status, last_success_ms, last_error, last_error_ms";
-const JOB_COLUMNS: &str = "project_key, cron, status, last_run_ms, next_run_ms";
 
 /// Moves a cursor inside the caller's transaction, creating the state row when needed.
 pub(crate) async fn set_cursor(
@@ -249,43 +238,5 @@ impl Store {
         .bind(i64::from(limit));
         let rows: Vec<LogRow> = self.pool.fetch_all(statement).await?;
         rows.into_iter().map(SyncLog::try_from).collect()
-    }
-
-    /// The project's schedule record, created `ACTIVE` with the default cron when missing.
-    pub async fn ensure_sync_job(&self, project: &str) -> Result<SyncJob> {
-        let insert = Statement::new(
-            "INSERT INTO sync_jobs (project_key) VALUES ($1) ON CONFLICT (project_key) DO NOTHING",
-        );
-        self.pool.execute(insert.bind(project)).await?;
-        self.sync_job(project)
-            .await?
-            .ok_or_else(|| StoreError::Database(format!("sync job of {project} vanished")))
-    }
-
-    pub async fn sync_job(&self, project: &str) -> Result<Option<SyncJob>> {
-        let sql = format!("SELECT {JOB_COLUMNS} FROM sync_jobs WHERE project_key = $1");
-        self.pool.fetch_optional(Statement::new(sql).bind(project)).await
-    }
-
-    /// Records a run's outcome and the next planned run (creating the job when missing).
-    pub async fn set_job_run(
-        &self,
-        project: &str,
-        status: JobStatus,
-        last_run_ms: Option<i64>,
-        next_run_ms: Option<i64>,
-    ) -> Result<()> {
-        let statement = Statement::new(
-            "INSERT INTO sync_jobs (project_key, status, last_run_ms, next_run_ms) \
-             VALUES ($1, $2, $3, $4) ON CONFLICT (project_key) DO UPDATE SET \
-             status = excluded.status, last_run_ms = excluded.last_run_ms, \
-             next_run_ms = excluded.next_run_ms",
-        )
-        .bind(project)
-        .bind(status.as_str())
-        .bind(last_run_ms)
-        .bind(next_run_ms);
-        self.pool.execute(statement).await?;
-        Ok(())
     }
 }

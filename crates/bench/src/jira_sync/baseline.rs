@@ -103,7 +103,7 @@ impl PerIssueConnector {
             issues: records,
             sprints: sprints.into_values().collect(),
             users: users.into_values().collect(),
-            cursor_ms,
+            cursor_ms: Some(cursor_ms),
         }))
     }
 }

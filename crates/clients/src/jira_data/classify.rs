@@ -28,6 +28,25 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
+    pub const ALL: [Self; 11] = [
+        Self::RateLimit,
+        Self::AuthExpired,
+        Self::PermissionDenied,
+        Self::NotFound,
+        Self::SiteUnavailable,
+        Self::SuspendedPayment,
+        Self::ApiRemoved,
+        Self::NetworkGlitch,
+        Self::SchemaMismatch,
+        Self::HttpsUnavailable,
+        Self::Unknown,
+    ];
+
+    /// The code a sync log or run record holds, read back.
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|known| known.as_str() == code)
+    }
+
     /// The machine code stored in sync logs: `RATE_LIMIT`, `AUTH_EXPIRED`, ….
     pub fn as_str(self) -> &'static str {
         match self {
@@ -232,6 +251,14 @@ pub(crate) fn classify(what: &str, failure: &Failure, site: Option<SiteProbe>) -
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_code_reads_back() {
+        for code in ErrorCode::ALL {
+            assert_eq!(ErrorCode::from_code(code.as_str()), Some(code));
+        }
+        assert_eq!(ErrorCode::from_code("STORE_UNAVAILABLE"), None);
+    }
 
     fn failure(error: ClientError, status: Option<u16>) -> Failure {
         let status = status.map(|s| StatusCode::from_u16(s).unwrap());
