@@ -12,6 +12,8 @@
 //! - [`moto`]: fresh queues on the local SQS-compatible server.
 //! - [`databases`]: a throwaway SQLite or Postgres database a test, and
 //!   [`on_both_databases!`] to run a rule on each.
+//! - [`smtp`]: [`SmtpSink`], a real SMTP server (aiosmtpd) that keeps every mail it receives.
+//! - [`receiver`]: [`WebhookReceiver`], records webhook POSTs and answers with queued failures.
 //! - [`demo`]: both fakes seeded with sample people, projects, issues, timers and worklogs.
 
 pub mod clockwork;
@@ -20,13 +22,17 @@ pub mod demo;
 pub mod faults;
 pub mod jira;
 pub mod moto;
+pub mod receiver;
 pub mod redis_db;
+pub mod smtp;
 pub mod upstash;
 
 pub use clockwork::{FakeAuthor, FakeClockwork, FakeTimer, FakeWorklog};
 pub use demo::{Demo, start_demo};
 pub use faults::Fault;
 pub use jira::{FakeIssue, FakeJira, FakeProject, FakeUser};
+pub use receiver::{ReceivedRequest, WebhookReceiver};
+pub use smtp::{ReceivedMail, SmtpSink};
 
 /// A plain HTTP client for tests and benchmarks that talk to the fakes. reqwest brings no
 /// TLS provider of its own here, so the process's is installed first.
