@@ -11,6 +11,8 @@ use clockwork_core::config::{
 };
 use clockwork_durable::Engine;
 use clockwork_jira_sync::{ProjectSync, SyncEngine, SyncOptions};
+use clockwork_notify::{NotifyConfig, NotifyError, http_client};
+use clockwork_operations::{Operations, OperationsConfig, ScheduleTick};
 use clockwork_queue::Queue;
 use clockwork_store::{Store, StoreConfig, StoreError};
 use clockwork_timer_sync::TimerSync;
@@ -23,6 +25,8 @@ pub enum StartupError {
     Cache(#[from] CacheError),
     #[error("the Jira store: {0}")]
     Store(#[from] StoreError),
+    #[error("alert channels: {0}")]
+    Notify(#[from] NotifyError),
 }
 
 /// The engine with `sync-active-timers` registered.
@@ -35,18 +39,39 @@ pub fn engine(
     Engine::new(cache).register(timer_sync)
 }
 
-/// Adds `sync-jira-project` over `store` (migrated here), with `queue` taking the
-/// continuations of runs that outlast an attempt's time budget.
+/// Adds `sync-jira-project` over `store` (migrated here), whose runs `operations`' telemetry
+/// assesses, and `jira-schedules-tick`; `queue` takes the continuations of runs that outlast
+/// an attempt's time budget.
 pub async fn with_project_sync(
     engine: Engine,
     jira: &JiraConfig,
     store: Store,
     queue: Arc<dyn Queue>,
+    operations: &Operations,
 ) -> Result<Engine, StoreError> {
     store.migrate().await?;
     let client = Arc::new(JiraDataClient::new(jira, DataOptions::default()));
-    let sync = Arc::new(SyncEngine::new(client, store, SyncOptions::default()));
-    Ok(engine.register(Arc::new(ProjectSync::new(sync))).with_continuations(queue))
+    let sync = SyncEngine::new(client, store, SyncOptions::default())
+        .with_observer(operations.telemetry.clone());
+    let mut engine = engine.register(Arc::new(ProjectSync::new(Arc::new(sync))));
+    if let Some(scheduler) = &operations.scheduler {
+        engine = engine.register(Arc::new(ScheduleTick::new(scheduler.clone())));
+    }
+    Ok(engine.with_continuations(queue))
+}
+
+/// The operations over `store` and `queue` (when runs can be enqueued here), configured by
+/// the environment (schedules, the ladder, alert channels and routes).
+/// `jira` names the site in alerts.
+pub fn operations_from_env(
+    jira: Option<&JiraConfig>,
+    store: Store,
+    queue: Option<Arc<dyn Queue>>,
+) -> Result<Operations, StartupError> {
+    let config = OperationsConfig::from_env()?;
+    let notifier = NotifyConfig::from_env()?.into_notifier(http_client()?)?;
+    let site = jira.and_then(|jira| jira.base_url.host_str()).unwrap_or("Jira").to_owned();
+    Ok(Operations::new(&config, store, queue, Arc::new(notifier), site))
 }
 
 /// A deployed worker's engine: the shared cache, Jira and the timer source are required,
@@ -66,7 +91,8 @@ pub async fn engine_from_env(queue: Option<Arc<dyn Queue>>) -> Result<Engine, St
     match (process_env("DATABASE_URL"), queue) {
         (Some(_), Some(queue)) => {
             let store = Store::connect(&StoreConfig::from_env()?).await?;
-            Ok(with_project_sync(engine, jira, store, queue).await?)
+            let operations = operations_from_env(Some(jira), store.clone(), Some(queue.clone()))?;
+            Ok(with_project_sync(engine, jira, store, queue, &operations).await?)
         }
         (Some(_), None) => Err(ConfigError::Missing(vec!["SQS_QUEUE_URL"]).into()),
         (None, _) => Ok(engine),

@@ -9,13 +9,16 @@ use std::sync::Arc;
 use aws_lambda_events::event::sqs::SqsEvent;
 use aws_sdk_sqs::types::QueueAttributeName;
 use clockwork_core::config::JiraConfig;
-use clockwork_core::event::{Event, PROJECT_SYNC_REQUESTED, TIMERS_SYNC_REQUESTED};
+use clockwork_core::event::{Event, PROJECT_SYNC_REQUESTED, SCHEDULES_TICK, TIMERS_SYNC_REQUESTED};
 use clockwork_durable::Engine;
 use clockwork_durable::engine::DEADLINE_MARGIN;
+use clockwork_notify::Notifier;
+use clockwork_operations::{Operations, OperationsConfig};
 use clockwork_queue::Queue;
 use clockwork_queue::sqs::SqsQueue;
 use clockwork_store::{Store, StoreConfig};
 use clockwork_testkit::moto;
+use clockwork_worker::wiring::with_project_sync;
 use common::{EMAIL, Site, Source, TOKEN};
 use secrecy::SecretString;
 use serde_json::json;
@@ -149,12 +152,15 @@ async fn a_long_project_sync_continues_through_the_queue_under_one_run_id() {
         api_token: SecretString::from(TOKEN),
     };
     let engine = Engine::new(site.cache.clone());
+    let config = OperationsConfig::from_lookup(&|_| None).unwrap();
+    let notifier = Arc::new(Notifier::new(Vec::new()));
+    let operations =
+        Operations::new(&config, store.clone(), Some(queue.clone()), notifier, "jira".into());
     // A budget of a millisecond: each delivery commits one batch of 100, then continues.
-    let engine =
-        clockwork_worker::wiring::with_project_sync(engine, &jira, store.clone(), queue.clone())
-            .await
-            .unwrap()
-            .with_lease(DEADLINE_MARGIN + std::time::Duration::from_millis(1));
+    let engine = with_project_sync(engine, &jira, store.clone(), queue.clone(), &operations)
+        .await
+        .unwrap()
+        .with_lease(DEADLINE_MARGIN + std::time::Duration::from_millis(1));
     let data = json!({ "projectKey": "OPS", "full": true });
     queue.send(&Event::with_id(PROJECT_SYNC_REQUESTED, "ops-sync", data)).await.unwrap();
     let mut deliveries = 0;
@@ -170,4 +176,18 @@ async fn a_long_project_sync_continues_through_the_queue_under_one_run_id() {
     assert!(record.contains("\"completed\""), "{record}");
     assert!(record.contains("\"issues\":250"), "{record}");
     assert_eq!(store.counts().await.unwrap().issues, 250);
+
+    // EventBridge's tick starts the due run (the job was never planned: due at once).
+    store.ensure_sync_job("OPS").await.unwrap();
+    queue.send(&Event::with_id(SCHEDULES_TICK, "tick-1", json!({}))).await.unwrap();
+    assert_eq!(lambda_round(&engine, &client, &queue_url).await, 1, "the tick");
+    let tick = site.redis.get("run:tick-1:record").await.expect("tick record");
+    assert!(tick.contains("\"started\":[\"OPS\"]"), "{tick}");
+    assert_eq!(lambda_round(&engine, &client, &queue_url).await, 1, "the run it started");
+    let runs = store.recent_runs("OPS", 5).await.unwrap();
+    assert_eq!(runs.iter().filter(|run| run.succeeded).count(), 2, "{runs:?}");
+    assert!(
+        store.sync_job("OPS").await.unwrap().unwrap().next_run_ms.is_some(),
+        "next run planned"
+    );
 }

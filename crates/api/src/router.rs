@@ -27,10 +27,11 @@ pub enum Route {
     Health,
     Run,
     CronTimersSync,
+    CronJiraSync,
 }
 
 impl Route {
-    pub const ALL: [Route; 9] = [
+    pub const ALL: [Route; 10] = [
         Self::TimersActive,
         Self::Worklogs,
         Self::TimersStart,
@@ -40,6 +41,7 @@ impl Route {
         Self::Health,
         Self::Run,
         Self::CronTimersSync,
+        Self::CronJiraSync,
     ];
 
     pub fn method(self) -> Method {
@@ -50,7 +52,8 @@ impl Route {
             | Self::Issue
             | Self::Health
             | Self::Run
-            | Self::CronTimersSync => Method::GET,
+            | Self::CronTimersSync
+            | Self::CronJiraSync => Method::GET,
         }
     }
 
@@ -62,6 +65,7 @@ impl Route {
             | Self::TimersStop
             | Self::TimersSync
             | Self::CronTimersSync
+            | Self::CronJiraSync
             | Self::Health => true,
             Self::TimersActive | Self::Worklogs | Self::Issue | Self::Run => false,
         }
@@ -78,6 +82,7 @@ impl Route {
             "/api/timers/sync" => Self::TimersSync,
             "/api/health" => Self::Health,
             "/api/cron/timers-sync" => Self::CronTimersSync,
+            "/api/cron/jira-sync" => Self::CronJiraSync,
             _ if has_one_segment_after(path, "/api/issues/") => Self::Issue,
             _ if has_one_segment_after(path, "/api/runs/") => Self::Run,
             _ => return None,
@@ -122,6 +127,7 @@ impl Endpoint {
     pub const RUN: Self = Self { route: Route::Run, handler: run };
     pub const CRON_TIMERS_SYNC: Self =
         Self { route: Route::CronTimersSync, handler: cron_timers_sync };
+    pub const CRON_JIRA_SYNC: Self = Self { route: Route::CronJiraSync, handler: cron_jira_sync };
 
     /// The endpoint of any route (the local server, tests): this links every handler.
     pub fn of(route: Route) -> Self {
@@ -135,6 +141,7 @@ impl Endpoint {
             Route::Health => Self::HEALTH,
             Route::Run => Self::RUN,
             Route::CronTimersSync => Self::CRON_TIMERS_SYNC,
+            Route::CronJiraSync => Self::CRON_JIRA_SYNC,
         }
     }
 
@@ -180,6 +187,10 @@ fn health<'a>(app: &'a App, _request: &'a Request<Bytes>) -> Answer<'a> {
 
 fn cron_timers_sync<'a>(app: &'a App, request: &'a Request<Bytes>) -> Answer<'a> {
     Box::pin(routes::sync::cron(app, request))
+}
+
+fn cron_jira_sync<'a>(app: &'a App, request: &'a Request<Bytes>) -> Answer<'a> {
+    Box::pin(routes::sync::cron_jira(app, request))
 }
 
 /// Serves any route (the local server, tests).
@@ -269,6 +280,7 @@ mod tests {
         assert_eq!(Route::from_path("/api/issues/"), None);
         assert_eq!(Route::from_path("/api/runs/abc"), Some(Route::Run));
         assert_eq!(Route::from_path("/api/cron/timers-sync"), Some(Route::CronTimersSync));
+        assert_eq!(Route::from_path("/api/cron/jira-sync"), Some(Route::CronJiraSync));
         assert_eq!(Route::from_path("/api/nope"), None);
         assert_eq!(Route::from_path("/"), None);
     }

@@ -2,7 +2,7 @@
 
 mod common;
 
-use clockwork_core::event::TIMERS_SYNC_REQUESTED;
+use clockwork_core::event::{SCHEDULES_TICK, TIMERS_SYNC_REQUESTED};
 use common::{Harness, assert_error, request};
 use http::{Method, StatusCode};
 use secrecy::SecretString;
@@ -54,4 +54,28 @@ async fn the_cron_trigger_needs_the_cron_secret() {
     let events = h.enqueued().await;
     assert_eq!(events.len(), 1);
     assert_eq!(events[0]["name"], TIMERS_SYNC_REQUESTED);
+}
+
+#[tokio::test]
+async fn the_jira_cron_asks_the_worker_for_one_schedule_tick_a_minute() {
+    let mut h = Harness::start().await;
+    let cron = |secret: &str| {
+        let mut req = request(Method::GET, "/api/cron/jira-sync", None, "");
+        req.headers_mut().insert("authorization", format!("Bearer {secret}").parse().unwrap());
+        req
+    };
+    h.app.cron_secret = Some(SecretString::from("cron-secret-value"));
+    let (status, body, _) = h.send(cron("wrong")).await;
+    assert_error(&(status, body), StatusCode::UNAUTHORIZED, "CRON_UNAUTHORIZED");
+    assert!(h.enqueued().await.is_empty());
+
+    let (status, body, _) = h.send(cron("cron-secret-value")).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    let events = h.enqueued().await;
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0]["name"], SCHEDULES_TICK);
+    assert_eq!(events[0]["data"], serde_json::json!({}));
+    // The id is the minute: the cron's retries within it are the same run of the worker.
+    assert_eq!(events[0]["id"], body["runId"]);
+    assert!(body["runId"].as_str().is_some_and(|id| id.starts_with("tick-")), "{body}");
 }

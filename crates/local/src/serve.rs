@@ -12,13 +12,18 @@ use clap::Args;
 use clockwork_api::App;
 use clockwork_api::auth::Auth;
 use clockwork_api::routes::sync::request_timer_sync;
+use clockwork_clients::jira_data::{DataOptions, JiraData, JiraDataClient};
 use clockwork_clients::{HttpClient, HttpOptions};
+use clockwork_core::config::JiraConfig;
 use clockwork_core::config::{AuthConfig, CacheConfig, QueueConfig};
+use clockwork_durable::Engine;
+use clockwork_operations::{Operations, Scheduler};
 use clockwork_queue::Queue;
 use clockwork_queue::sqs::SqsQueue;
-use clockwork_worker::wiring::with_project_sync;
+use clockwork_store::Store;
+use clockwork_worker::wiring::{operations_from_env, with_project_sync};
 
-use crate::wiring::{self, Upstreams, embedded_unless_set};
+use crate::wiring::{self, Upstreams, embedded_unless_set, jira_failure};
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -34,6 +39,9 @@ pub struct ServeArgs {
     /// Seconds between scheduled timer syncs.
     #[arg(long, default_value = "60", value_parser = parse_seconds)]
     sync_every: Duration,
+    /// Seconds between ticks of the Jira project schedules.
+    #[arg(long, default_value = "60", value_parser = parse_seconds)]
+    tick_every: Duration,
 }
 
 fn parse_seconds(raw: &str) -> Result<Duration, String> {
@@ -69,32 +77,42 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         Auth::new(&upstreams.auth),
         http.clone(),
     ));
-    let engine = match upstreams.engine(cache, app.jira.clone(), http) {
-        Some(engine) => {
-            // The worker in-process also runs project syncs sent to the queue.
-            let (store, _) = wiring::store().await?;
-            let engine = with_project_sync(engine, &upstreams.jira, store, queue.clone()).await?;
-            Some(Arc::new(engine))
-        }
-        None => None,
-    };
-    match (&engine, receiver, sqs) {
-        (Some(engine), Some(receiver), _) => {
+    let timer_sync = upstreams.engine(cache.clone(), app.jira.clone(), http);
+    if timer_sync.is_none() {
+        tracing::warn!(
+            "timer sync is off: no timer source is configured (set JIRA_FULL_COOKIE, or \
+             JIRA_TENANT_SESSION_TOKEN with JIRA_CLOUD_ID, JIRA_WORKSPACE_ID, FORGE_EXTENSION_ID)"
+        );
+    } else {
+        tokio::spawn(schedule(app.clone(), args.sync_every));
+    }
+    // The worker in-process runs the timer syncs (with a timer source) and the Jira
+    // project syncs, which the schedule tick starts.
+    let (store, _) = wiring::store().await?;
+    let operations =
+        operations_from_env(Some(&upstreams.jira), store.clone(), Some(queue.clone()))?;
+    let engine = timer_sync.unwrap_or_else(|| Engine::new(cache));
+    let engine =
+        with_project_sync(engine, &upstreams.jira, store.clone(), queue.clone(), &operations)
+            .await?;
+    let engine = Arc::new(engine);
+    match (receiver, sqs) {
+        (Some(receiver), _) => {
             tokio::spawn(clockwork_worker::local::consume(engine.clone(), receiver, queue));
         }
-        (Some(engine), None, Some(sqs)) => {
+        (None, Some(sqs)) => {
             let engine = engine.clone();
             tokio::spawn(async move {
                 clockwork_worker::poll::run(&engine, &sqs, std::future::pending()).await
             });
         }
-        _ => tracing::warn!(
-            "timer sync is off: no timer source is configured (set JIRA_FULL_COOKIE, or \
-             JIRA_TENANT_SESSION_TOKEN with JIRA_CLOUD_ID, JIRA_WORKSPACE_ID, FORGE_EXTENSION_ID)"
-        ),
+        (None, None) => unreachable!("a queue is either in-process or SQS"),
     }
-    if engine.is_some() {
-        tokio::spawn(schedule(app.clone(), args.sync_every));
+    if let Some(key) = upstreams.demo.as_ref().and_then(|demo| demo.project_keys.first()) {
+        track_demo_project(&operations, &upstreams.jira, key).await?;
+    }
+    if let Some(scheduler) = operations.scheduler.clone() {
+        tokio::spawn(tick(scheduler, args.tick_every));
     }
 
     let listener = tokio::net::TcpListener::bind(SocketAddr::new(args.host, args.port))
@@ -102,6 +120,7 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         .with_context(|| format!("could not listen on {}:{}", args.host, args.port))?;
     let address = listener.local_addr()?;
     print_banner(address, &upstreams, &cache_config, &queue_config)?;
+    print_operations(&store, &operations).await?;
 
     let router = axum::Router::new().fallback(adapt).with_state(app);
     axum::serve(listener, router)
@@ -123,6 +142,32 @@ async fn schedule(app: Arc<App>, every: Duration) {
             tracing::warn!(%error, "scheduled timer sync not enqueued");
         }
     }
+}
+
+/// The Jira project schedules: a tick at start, then one per interval.
+async fn tick(scheduler: Scheduler, every: Duration) {
+    let mut ticks = tokio::time::interval(every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    loop {
+        ticks.tick().await;
+        if let Err(error) = scheduler.tick_now().await {
+            tracing::warn!(%error, "schedule tick failed");
+        }
+    }
+}
+
+/// The demo's first project is tracked on the default schedule, as `projects track` would,
+/// and synced at once, so the store fills with no typing.
+async fn track_demo_project(operations: &Operations, jira: &JiraConfig, key: &str) -> Result<()> {
+    let client = JiraDataClient::new(jira, DataOptions::default());
+    let projects =
+        client.projects().await.map_err(|e| jira_failure("listing the demo's projects", &e))?;
+    let project =
+        projects.iter().find(|p| p.key == key).context("the demo site lists its projects")?;
+    if operations.controls.track(key, &project.id, &project.name).await? {
+        operations.controls.trigger(key, false, &[]).await?;
+    }
+    Ok(())
 }
 
 /// The local host adapter: an axum request in, the shared handler, an axum response out.
@@ -190,6 +235,21 @@ fn print_banner(
     } else if matches!(upstreams.auth, AuthConfig::Disabled) {
         writeln!(out, "  AUTHENTICATION IS DISABLED (AUTH_DISABLED=true)")?;
     }
+    out.flush()?;
+    Ok(())
+}
+
+/// The Jira integrator's line of the banner: what is scheduled, and where alerts go.
+async fn print_operations(store: &Store, operations: &Operations) -> Result<()> {
+    let jobs = store.sync_jobs().await?;
+    let mut out = std::io::stdout().lock();
+    let projects: Vec<String> = jobs
+        .iter()
+        .map(|job| format!("{} ({}, {})", job.project_key, job.cron, job.status))
+        .collect();
+    let projects =
+        if projects.is_empty() { "none tracked".to_owned() } else { projects.join(", ") };
+    writeln!(out, "  Jira sync schedules: {projects}; alerts {}", operations.alerts.describe())?;
     out.flush()?;
     Ok(())
 }

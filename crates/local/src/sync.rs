@@ -1,6 +1,8 @@
 //! `clockwork-local sync timers [--demo]`: one timer-sync run; its JSON summary last.
 //! `clockwork-local sync jira --project KEY [--full] [--demo]`: one project sync with a
-//! progress bar on stderr; its JSON summary last.
+//! progress bar on stderr; its JSON summary last. `sync jira --all`: every active tracked
+//! project once, a summary line each. Every run is assessed by the operations' telemetry
+//! (back-off, alerts) as a scheduled one would be.
 
 use std::io::{IsTerminal, Write};
 use std::sync::Arc;
@@ -12,7 +14,8 @@ use clockwork_clients::{HttpClient, HttpOptions, JiraApi, JiraClient};
 use clockwork_core::ProjectKey;
 use clockwork_core::event::{Event, TIMERS_SYNC_REQUESTED};
 use clockwork_durable::Outcome;
-use clockwork_jira_sync::{Progress, SyncEngine, SyncError, SyncOptions};
+use clockwork_jira_sync::{NoProgress, Progress, SyncEngine, SyncError, SyncOptions};
+use clockwork_store::{JobStatus, Store};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 
 use crate::wiring::{self, Upstreams, cache, jira_failure};
@@ -35,8 +38,11 @@ pub struct TimersArgs {
 #[derive(Debug, Args)]
 pub struct JiraArgs {
     /// The tracked project's key, e.g. KAN.
-    #[arg(long, value_parser = ProjectKey::parse)]
-    project: ProjectKey,
+    #[arg(long, value_parser = ProjectKey::parse, required_unless_present = "all", conflicts_with = "all")]
+    project: Option<ProjectKey>,
+    /// Every tracked project whose schedule is active, one after another.
+    #[arg(long)]
+    all: bool,
     /// Read every issue again instead of those changed since the last sync.
     #[arg(long)]
     full: bool,
@@ -76,15 +82,20 @@ async fn timers(args: TimersArgs) -> Result<()> {
 async fn jira(args: JiraArgs) -> Result<()> {
     let upstreams = Upstreams::load(args.demo).await?;
     let (store, _) = wiring::store().await?;
-    let key = args.project.as_str();
+    let operations = wiring::operations(&store, Some(&upstreams.jira))?;
+    let client = Arc::new(JiraDataClient::new(&upstreams.jira, DataOptions::default()));
+    let engine = SyncEngine::new(client, store.clone(), SyncOptions::default())
+        .with_observer(operations.telemetry);
+    let Some(project) = &args.project else {
+        return all_projects(&engine, &store, args.full).await;
+    };
+    let key = project.as_str();
     if !store.tracked_projects().await?.iter().any(|project| project.key == key) {
         bail!(
             "{key} is not tracked: run `clockwork-local projects track {key}` first \
              (`clockwork-local projects list` shows Jira's projects)"
         );
     }
-    let client = Arc::new(JiraDataClient::new(&upstreams.jira, DataOptions::default()));
-    let engine = SyncEngine::new(client, store, SyncOptions::default());
     let bar = IssueBar::new(key)?;
     let result = engine.sync_project(key, args.full, &bar).await;
     // The summary follows on stdout; in a terminal it would share the bar's line.
@@ -95,6 +106,43 @@ async fn jira(args: JiraArgs) -> Result<()> {
         Err(other) => bail!("sync of {key} failed ({}): {other}", other.code()),
     };
     writeln!(std::io::stdout(), "{}", serde_json::to_string(&summary)?)?;
+    Ok(())
+}
+
+/// Each active project once; a failure is reported and the others still run. Fails at the
+/// end when any did.
+async fn all_projects(engine: &SyncEngine, store: &Store, full: bool) -> Result<()> {
+    let active: Vec<String> = store
+        .sync_jobs()
+        .await?
+        .into_iter()
+        .filter(|job| job.status == JobStatus::Active)
+        .map(|job| job.project_key)
+        .collect();
+    let mut failed = Vec::new();
+    let mut out = std::io::stdout().lock();
+    for key in &active {
+        match engine.sync_project(key, full, &NoProgress).await {
+            Ok(summary) => writeln!(out, "{}", serde_json::to_string(&summary)?)?,
+            Err(error) => {
+                writeln!(
+                    out,
+                    "{}",
+                    serde_json::json!({ "project": key, "error": error.code(), "message": error.to_string() })
+                )?;
+                failed.push(key.as_str());
+            }
+        }
+    }
+    if !failed.is_empty() {
+        bail!(
+            "the sync of {} failed; `clockwork-local projects list` shows why",
+            failed.join(", ")
+        );
+    }
+    if active.is_empty() {
+        writeln!(out, "No active tracked project: `clockwork-local projects track KEY` adds one.")?;
+    }
     Ok(())
 }
 

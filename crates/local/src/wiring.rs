@@ -9,14 +9,16 @@ use clockwork_cache::Cache;
 use clockwork_clients::jira_data::JiraDataError;
 use clockwork_clients::{HttpClient, JiraApi, report};
 use clockwork_core::config::{
-    AuthConfig, CacheConfig, ClockworkConfig, ConfigError, JiraConfig, TimerSourceConfig,
-    merge_missing,
+    AuthConfig, CacheConfig, ClockworkConfig, ConfigError, JiraConfig, QueueConfig,
+    TimerSourceConfig, merge_missing,
 };
 use clockwork_durable::Engine;
+use clockwork_operations::Operations;
 use clockwork_store::{Store, StoreConfig};
 use clockwork_testkit::demo::{
     self, DEMO_CLOCKWORK_TOKEN, DEMO_JIRA_COOKIE, DEMO_JIRA_EMAIL, DEMO_JIRA_TOKEN,
 };
+use clockwork_worker::wiring::operations_from_env;
 use secrecy::SecretString;
 
 /// The outside services: real ones from the environment, or the demo's.
@@ -126,6 +128,18 @@ pub async fn store() -> Result<(Store, StoreConfig)> {
     let store = Store::connect(&config).await?;
     store.migrate().await?;
     Ok((store, config))
+}
+
+/// The operations of a command over `store`: the schedule, ladder and alert settings from
+/// the environment. Triggers are enqueued at once when a shared queue (`SQS_QUEUE_URL`) is
+/// configured; else the next tick of `serve` or the worker starts them. `jira` names the
+/// site in alerts.
+pub fn operations(store: &Store, jira: Option<&JiraConfig>) -> Result<Operations> {
+    let queue = match embedded_unless_set(QueueConfig::from_env(), QueueConfig::InProcess)? {
+        config @ QueueConfig::Sqs { .. } => Some(clockwork_queue::from_config(&config).0),
+        QueueConfig::InProcess => None,
+    };
+    Ok(operations_from_env(jira, store.clone(), queue)?)
 }
 
 /// A classified Jira failure as a person should read it: what failed, its code, what to do.

@@ -1,9 +1,11 @@
-//! `POST /api/timers/sync`: enqueue a timer sync; a burst shares one run.
+//! `POST /api/timers/sync`: enqueue a timer sync; a burst shares one run. The schedulers'
+//! triggers: `GET /api/cron/timers-sync` and `GET /api/cron/jira-sync` (a tick of the Jira
+//! project schedules).
 
 use std::time::Duration;
 
 use clockwork_core::ApiError;
-use clockwork_core::event::{Event, TIMERS_SYNC_REQUESTED};
+use clockwork_core::event::{Event, SCHEDULES_TICK, TIMERS_SYNC_REQUESTED};
 use http::{Response, StatusCode};
 use secrecy::ExposeSecret;
 use serde_json::json;
@@ -22,6 +24,25 @@ pub async fn cron(
     app: &App,
     request: &http::Request<bytes::Bytes>,
 ) -> Result<Response<bytes::Bytes>, ApiError> {
+    check_cron_secret(app, request)?;
+    handle(app).await
+}
+
+/// `GET /api/cron/jira-sync`: Vercel's cron asks the worker for a tick of the Jira project
+/// schedules. The tick's id is its minute, so the cron's retries within a minute are one
+/// run of the worker.
+pub async fn cron_jira(
+    app: &App,
+    request: &http::Request<bytes::Bytes>,
+) -> Result<Response<bytes::Bytes>, ApiError> {
+    check_cron_secret(app, request)?;
+    let minute = chrono::Utc::now().timestamp() / 60;
+    let event = Event::with_id(SCHEDULES_TICK, format!("tick-{minute}"), json!({}));
+    app.queue()?.send(&event).await.map_err(queue_error)?;
+    Ok(json_answer(StatusCode::ACCEPTED, &json!({ "runId": event.id })))
+}
+
+fn check_cron_secret(app: &App, request: &http::Request<bytes::Bytes>) -> Result<(), ApiError> {
     let Some(secret) = &app.cron_secret else {
         return Err(ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -38,7 +59,7 @@ pub async fn cron(
     if !constant_time_eq(sent.as_bytes(), secret.expose_secret().as_bytes()) {
         return Err(ApiError::unauthorized("CRON_UNAUTHORIZED", "the cron secret does not match"));
     }
-    handle(app).await
+    Ok(())
 }
 
 /// Compares without an early exit, so timing does not reveal how much of a guess matched.

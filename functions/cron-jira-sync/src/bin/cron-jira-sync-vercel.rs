@@ -1,0 +1,9 @@
+//! `GET /api/cron/jira-sync` on Vercel.
+
+use clockwork_api::Endpoint;
+use clockwork_functions::Function;
+
+#[tokio::main]
+async fn main() -> Result<(), vercel_runtime::Error> {
+    clockwork_functions::serve_vercel(Function::with_queue(Endpoint::CRON_JIRA_SYNC)).await
+}
