@@ -27,10 +27,11 @@ pub enum Route {
     Health,
     Run,
     CronTimersSync,
+    IssueSearch,
 }
 
 impl Route {
-    pub const ALL: [Route; 9] = [
+    pub const ALL: [Route; 10] = [
         Self::TimersActive,
         Self::Worklogs,
         Self::TimersStart,
@@ -40,6 +41,7 @@ impl Route {
         Self::Health,
         Self::Run,
         Self::CronTimersSync,
+        Self::IssueSearch,
     ];
 
     pub fn method(self) -> Method {
@@ -50,7 +52,8 @@ impl Route {
             | Self::Issue
             | Self::Health
             | Self::Run
-            | Self::CronTimersSync => Method::GET,
+            | Self::CronTimersSync
+            | Self::IssueSearch => Method::GET,
         }
     }
 
@@ -63,7 +66,9 @@ impl Route {
             | Self::TimersSync
             | Self::CronTimersSync
             | Self::Health => true,
-            Self::TimersActive | Self::Worklogs | Self::Issue | Self::Run => false,
+            Self::TimersActive | Self::Worklogs | Self::Issue | Self::Run | Self::IssueSearch => {
+                false
+            }
         }
     }
 
@@ -78,6 +83,7 @@ impl Route {
             "/api/timers/sync" => Self::TimersSync,
             "/api/health" => Self::Health,
             "/api/cron/timers-sync" => Self::CronTimersSync,
+            "/api/issues/search" => Self::IssueSearch,
             _ if has_one_segment_after(path, "/api/issues/") => Self::Issue,
             _ if has_one_segment_after(path, "/api/runs/") => Self::Run,
             _ => return None,
@@ -122,6 +128,7 @@ impl Endpoint {
     pub const RUN: Self = Self { route: Route::Run, handler: run };
     pub const CRON_TIMERS_SYNC: Self =
         Self { route: Route::CronTimersSync, handler: cron_timers_sync };
+    pub const ISSUE_SEARCH: Self = Self { route: Route::IssueSearch, handler: issue_search };
 
     /// The endpoint of any route (the local server, tests): this links every handler.
     pub fn of(route: Route) -> Self {
@@ -135,6 +142,7 @@ impl Endpoint {
             Route::Health => Self::HEALTH,
             Route::Run => Self::RUN,
             Route::CronTimersSync => Self::CRON_TIMERS_SYNC,
+            Route::IssueSearch => Self::ISSUE_SEARCH,
         }
     }
 
@@ -159,6 +167,7 @@ for_caller!(worklogs => routes::worklogs::handle);
 for_caller!(timers_start => routes::timer_control::start);
 for_caller!(timers_stop => routes::timer_control::stop);
 for_caller!(run => routes::runs::handle);
+for_caller!(issue_search => routes::issue_search::handle);
 
 fn issue<'a>(app: &'a App, request: &'a Request<Bytes>) -> Answer<'a> {
     Box::pin(async move {
@@ -266,6 +275,7 @@ mod tests {
         assert_eq!(Route::from_path("/api/timers/active/"), Some(Route::TimersActive));
         assert_eq!(Route::from_path("/api/issues/KAN-9"), Some(Route::Issue));
         assert_eq!(Route::from_path("/api/issues/KAN-9/x"), None);
+        assert_eq!(Route::from_path("/api/issues/search"), Some(Route::IssueSearch));
         assert_eq!(Route::from_path("/api/issues/"), None);
         assert_eq!(Route::from_path("/api/runs/abc"), Some(Route::Run));
         assert_eq!(Route::from_path("/api/cron/timers-sync"), Some(Route::CronTimersSync));

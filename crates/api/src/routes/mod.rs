@@ -2,6 +2,7 @@
 
 pub mod health;
 pub mod issue;
+pub mod issue_search;
 pub mod runs;
 pub mod sync;
 pub mod timer_control;
