@@ -10,13 +10,13 @@ use std::time::Duration;
 use bytes::Bytes;
 use clockwork_core::contract::{IssueDetails, ProjectRef};
 use clockwork_core::{AccountId, ApiError, IssueKey, UserRef};
-use http::{Request, Response, StatusCode, header};
+use http::{Request, Response, StatusCode};
 use serde::Serialize;
 
 use crate::App;
 use crate::auth::{Caller, Subject};
 use crate::input::Query;
-use crate::router::json;
+use crate::router::{json, raw_json};
 use crate::routes::issue::remember;
 use crate::upstream::{Service, cache_error, to_api_error};
 
@@ -107,15 +107,6 @@ fn found(issue: &IssueDetails) -> Found<'_> {
         status: &issue.status,
         project: &issue.project,
     }
-}
-
-/// A cached answer, sent as it was stored.
-fn raw_json(body: String) -> Response<Bytes> {
-    let mut response = Response::new(Bytes::from(body));
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, header::HeaderValue::from_static("application/json"));
-    headers.insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
-    response
 }
 
 /// The search a picker query stands for.
