@@ -42,8 +42,8 @@ pub fn cached_timers(count: usize) -> CachedTimers {
                 worklog_count: i64::try_from(i % 4).unwrap_or(0),
                 issue: TimerIssue { key: format!("KAN-{}", 100 + n), id: 10_100 + n },
                 author: Some(author.clone()),
-                within_working_hours: Some(true),
-                started_within_working_hours: Some(i % 3 != 0),
+                within_working_hours: true,
+                started_within_working_hours: i % 3 != 0,
             }
         })
         .collect();

@@ -171,8 +171,8 @@ pub fn timer(id: u64, running_for: &str, issue: &str) -> Timer {
         worklog_count: 2,
         issue: TimerIssue { key: issue.into(), id: 10_000 + id },
         author: None,
-        within_working_hours: Some(true),
-        started_within_working_hours: None,
+        within_working_hours: true,
+        started_within_working_hours: true,
     }
 }
 

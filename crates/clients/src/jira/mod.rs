@@ -5,7 +5,7 @@ use std::fmt;
 
 use async_trait::async_trait;
 use clockwork_core::config::JiraConfig;
-use clockwork_core::contract::{Author, IssueDetails, ProjectRef};
+use clockwork_core::contract::{Author, CachedJiraUser, IssueDetails, ProjectRef};
 use clockwork_core::{AccountId, IssueId, IssueKey};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
@@ -81,6 +81,17 @@ impl JiraUser {
             .iter()
             .find_map(|size| self.avatar_urls.get(*size))
             .map(String::as_str)
+    }
+
+    /// The entry kept under `jira:user:<accountId>`.
+    pub fn to_cached(&self) -> CachedJiraUser {
+        CachedJiraUser {
+            account_id: self.account_id.clone(),
+            email_address: self.email_address.clone().unwrap_or_default(),
+            display_name: self.display_name.clone().unwrap_or_default(),
+            avatar_url: self.avatar_url().unwrap_or_default().to_owned(),
+            time_zone: self.time_zone.clone().filter(|zone| !zone.is_empty()),
+        }
     }
 
     fn into_author(self) -> Author {
