@@ -14,6 +14,19 @@ pub fn timers_active_path() -> String {
     format!("/api/timers/active?accountId={ACCOUNT_ID}")
 }
 
+/// What the issue-search mode asks: a word of a demo issue's summary.
+pub const SEARCH_TEXT: &str = "timer";
+
+/// `/api/issues/search?accountId=<ACCOUNT_ID>&maxResults=10&q=<SEARCH_TEXT>`.
+pub fn issues_search_path() -> String {
+    format!("/api/issues/search?accountId={ACCOUNT_ID}&maxResults=10&q={SEARCH_TEXT}")
+}
+
+/// The key the route caches that search's answer under (for 60 s).
+pub fn issues_search_key() -> String {
+    format!("jira:search:{ACCOUNT_ID}:10:{SEARCH_TEXT}")
+}
+
 /// `count` running timers for [`ACCOUNT_ID`], started over the last hours.
 pub fn cached_timers(count: usize) -> CachedTimers {
     let now = Utc::now();
