@@ -1,4 +1,5 @@
-//! One module per route; each exposes `handle` (or `start`/`stop`).
+//! One module per route; each exposes `handle` (or its routes by name: `start`/`stop`,
+//! `resolve`, `validate`).
 
 pub mod health;
 pub mod issue;
