@@ -28,10 +28,13 @@ pub enum Route {
     Run,
     CronTimersSync,
     CronJiraSync,
+    IssueSearch,
+    UsersResolve,
+    SettingsValidate,
 }
 
 impl Route {
-    pub const ALL: [Route; 10] = [
+    pub const ALL: [Route; 13] = [
         Self::TimersActive,
         Self::Worklogs,
         Self::TimersStart,
@@ -42,18 +45,25 @@ impl Route {
         Self::Run,
         Self::CronTimersSync,
         Self::CronJiraSync,
+        Self::IssueSearch,
+        Self::UsersResolve,
+        Self::SettingsValidate,
     ];
 
     pub fn method(self) -> Method {
         match self {
-            Self::TimersStart | Self::TimersStop | Self::TimersSync => Method::POST,
+            Self::TimersStart | Self::TimersStop | Self::TimersSync | Self::SettingsValidate => {
+                Method::POST
+            }
             Self::TimersActive
             | Self::Worklogs
             | Self::Issue
             | Self::Health
             | Self::Run
             | Self::CronTimersSync
-            | Self::CronJiraSync => Method::GET,
+            | Self::CronJiraSync
+            | Self::IssueSearch
+            | Self::UsersResolve => Method::GET,
         }
     }
 
@@ -67,7 +77,13 @@ impl Route {
             | Self::CronTimersSync
             | Self::CronJiraSync
             | Self::Health => true,
-            Self::TimersActive | Self::Worklogs | Self::Issue | Self::Run => false,
+            Self::TimersActive
+            | Self::Worklogs
+            | Self::Issue
+            | Self::Run
+            | Self::IssueSearch
+            | Self::UsersResolve
+            | Self::SettingsValidate => false,
         }
     }
 
@@ -83,6 +99,9 @@ impl Route {
             "/api/health" => Self::Health,
             "/api/cron/timers-sync" => Self::CronTimersSync,
             "/api/cron/jira-sync" => Self::CronJiraSync,
+            "/api/issues/search" => Self::IssueSearch,
+            "/api/users/resolve" => Self::UsersResolve,
+            "/api/settings/validate" => Self::SettingsValidate,
             _ if has_one_segment_after(path, "/api/issues/") => Self::Issue,
             _ if has_one_segment_after(path, "/api/runs/") => Self::Run,
             _ => return None,
@@ -128,6 +147,10 @@ impl Endpoint {
     pub const CRON_TIMERS_SYNC: Self =
         Self { route: Route::CronTimersSync, handler: cron_timers_sync };
     pub const CRON_JIRA_SYNC: Self = Self { route: Route::CronJiraSync, handler: cron_jira_sync };
+    pub const ISSUE_SEARCH: Self = Self { route: Route::IssueSearch, handler: issue_search };
+    pub const USERS_RESOLVE: Self = Self { route: Route::UsersResolve, handler: users_resolve };
+    pub const SETTINGS_VALIDATE: Self =
+        Self { route: Route::SettingsValidate, handler: settings_validate };
 
     /// The endpoint of any route (the local server, tests): this links every handler.
     pub fn of(route: Route) -> Self {
@@ -142,6 +165,9 @@ impl Endpoint {
             Route::Run => Self::RUN,
             Route::CronTimersSync => Self::CRON_TIMERS_SYNC,
             Route::CronJiraSync => Self::CRON_JIRA_SYNC,
+            Route::IssueSearch => Self::ISSUE_SEARCH,
+            Route::UsersResolve => Self::USERS_RESOLVE,
+            Route::SettingsValidate => Self::SETTINGS_VALIDATE,
         }
     }
 
@@ -166,6 +192,9 @@ for_caller!(worklogs => routes::worklogs::handle);
 for_caller!(timers_start => routes::timer_control::start);
 for_caller!(timers_stop => routes::timer_control::stop);
 for_caller!(run => routes::runs::handle);
+for_caller!(issue_search => routes::issue_search::handle);
+for_caller!(users_resolve => routes::users::resolve);
+for_caller!(settings_validate => routes::settings::validate);
 
 fn issue<'a>(app: &'a App, request: &'a Request<Bytes>) -> Answer<'a> {
     Box::pin(async move {
@@ -247,12 +276,8 @@ pub async fn handle_route(
 pub fn json<T: Serialize>(status: StatusCode, value: &T) -> Response<Bytes> {
     match serde_json::to_vec(value) {
         Ok(body) => {
-            let mut response = Response::new(Bytes::from(body));
+            let mut response = raw_json(body);
             *response.status_mut() = status;
-            let headers = response.headers_mut();
-            headers
-                .insert(header::CONTENT_TYPE, header::HeaderValue::from_static("application/json"));
-            headers.insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
             response
         }
         Err(error) => {
@@ -267,6 +292,15 @@ pub fn json<T: Serialize>(status: StatusCode, value: &T) -> Response<Bytes> {
     }
 }
 
+/// A 200 whose body is JSON already, such as an answer kept in the cache.
+pub fn raw_json(body: impl Into<Bytes>) -> Response<Bytes> {
+    let mut response = Response::new(body.into());
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, header::HeaderValue::from_static("application/json"));
+    headers.insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+    response
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -277,6 +311,7 @@ mod tests {
         assert_eq!(Route::from_path("/api/timers/active/"), Some(Route::TimersActive));
         assert_eq!(Route::from_path("/api/issues/KAN-9"), Some(Route::Issue));
         assert_eq!(Route::from_path("/api/issues/KAN-9/x"), None);
+        assert_eq!(Route::from_path("/api/issues/search"), Some(Route::IssueSearch));
         assert_eq!(Route::from_path("/api/issues/"), None);
         assert_eq!(Route::from_path("/api/runs/abc"), Some(Route::Run));
         assert_eq!(Route::from_path("/api/cron/timers-sync"), Some(Route::CronTimersSync));

@@ -81,10 +81,12 @@ async fn health_reports_each_check() {
     let h = Harness::start().await;
     let (status, body) = h.get("/api/health", None).await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!(
-        body,
-        serde_json::json!({ "status": "ok", "checks": { "cache": "ok", "queue": "ok" } })
-    );
+    assert_eq!(body["status"], "ok");
+    assert_eq!(body["service"], "clockwork-backend");
+    assert_eq!(body["checks"], serde_json::json!({ "cache": "ok", "queue": "ok" }));
+    let timestamp = body["timestamp"].as_str().expect("timestamp");
+    let at = chrono::DateTime::parse_from_rfc3339(timestamp).expect("RFC 3339");
+    assert!((chrono::Utc::now() - at.to_utc()).num_seconds().abs() < 5, "{timestamp}");
 }
 
 #[tokio::test]
@@ -96,6 +98,7 @@ async fn health_names_what_is_down() {
     assert_eq!(body["checks"]["cache"], "ok");
     assert_ne!(body["checks"]["queue"], "ok");
     assert_eq!(body["error"], "SERVICE_UNAVAILABLE");
+    assert_eq!(body["service"], "clockwork-backend");
     assert!(body["message"].as_str().unwrap().contains("queue"));
 }
 

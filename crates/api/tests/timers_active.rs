@@ -20,7 +20,7 @@ async fn own_cached_timers_come_back_in_the_contract_shape() {
                 "id": 1, "startedAt": "2026-11-23T08:00:00.000Z", "finishedAt": null,
                 "comment": "pairing", "runningFor": ANN, "tillNow": 754, "worklogCount": 2,
                 "issue": { "key": "KAN-1", "id": 10001 }, "withinWorkingHours": true,
-                "startedWithinWorkingHours": null
+                "startedWithinWorkingHours": true
             }],
             "cachedAt": "2026-11-23T09:00:00Z",
             "accountId": ANN

@@ -2,7 +2,9 @@
 
 mod common;
 
-use chrono::DateTime;
+use chrono::{DateTime, Days, Utc};
+use chrono_tz::Tz;
+use clockwork_core::contract::CachedJiraUser;
 use clockwork_testkit::clockwork::FakeWorklog;
 use clockwork_testkit::faults::Fault;
 use clockwork_testkit::jira::FakeIssue;
@@ -48,8 +50,8 @@ async fn a_days_worklogs_have_a_total_and_issue_names() {
     assert_eq!(body["accountId"], ANN);
     let worklogs = body["worklogs"].as_array().unwrap();
     assert_eq!(worklogs.len(), 5);
-    let first = worklogs.iter().find(|w| w["id"] == "1").unwrap();
-    assert_eq!(first["issueId"], "10001");
+    let first = worklogs.iter().find(|w| w["id"] == 1).unwrap();
+    assert_eq!(first["issueId"], 10001);
     assert_eq!(first["issueKey"], "KAN-1");
     assert_eq!(first["issueName"], "Issue 1");
     assert_eq!(first["projectName"], "Kanban Team");
@@ -96,7 +98,9 @@ async fn jira_failing_still_answers_the_worklogs_without_names() {
 async fn bad_dates_and_ranges_are_400_naming_the_field() {
     let h = Harness::start().await;
     for (query, field) in [
-        ("", "date"),
+        ("date=tomorrow", "date"),
+        ("tz=Mars%2FOlympus", "tz"),
+        ("date=today&tz=UTC%2B7", "tz"),
         ("date=2026-02-30", "date"),
         ("date=10-02-2026", "date"),
         ("date=2026-02-10&to=2026-02-09", "to"),
@@ -179,4 +183,51 @@ async fn upstream_errors_and_timeouts_are_503_after_bounded_retries() {
     let answer = h.get("/api/worklogs?date=2026-02-10", Some(&h.ann())).await;
     assert_error(&answer, StatusCode::SERVICE_UNAVAILABLE, "UPSTREAM_UNAVAILABLE");
     assert!(answer.1["message"].as_str().unwrap().contains("timed out"));
+}
+
+fn today_in(zone: Tz) -> chrono::NaiveDate {
+    Utc::now().with_timezone(&zone).date_naive()
+}
+
+#[tokio::test]
+async fn without_a_date_the_day_is_today_in_the_tz_parameter() {
+    let h = Harness::start().await;
+    for zone in [Tz::Pacific__Kiritimati, Tz::Pacific__Pago_Pago] {
+        let path = format!("/api/worklogs?tz={}", zone.name());
+        let (status, body) = h.get(&path, Some(&h.ann())).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["date"], today_in(zone).to_string(), "{zone}");
+        let (_, body) = h.get(&format!("{path}&date=yesterday"), Some(&h.ann())).await;
+        assert_eq!(body["date"], (today_in(zone) - Days::new(1)).to_string(), "{zone}");
+        let (_, body) = h.get(&format!("{path}&date=today"), Some(&h.ann())).await;
+        assert_eq!(body["date"], today_in(zone).to_string(), "{zone}");
+    }
+    assert_eq!(h.jira.requests("GET /rest/api/3/user"), 0, "the parameter needs no lookup");
+}
+
+#[tokio::test]
+async fn without_tz_today_is_in_the_jira_users_zone_cached_or_asked() {
+    let h = Harness::start().await;
+    h.jira.update_user(ANN, |user| user.time_zone = "Pacific/Kiritimati".into());
+    let (status, body) = h.get("/api/worklogs", Some(&h.ann())).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["date"], today_in(Tz::Pacific__Kiritimati).to_string());
+    let cached: CachedJiraUser =
+        serde_json::from_str(&h.redis.get(&format!("jira:user:{ANN}")).await.unwrap()).unwrap();
+    assert_eq!(cached.time_zone.as_deref(), Some("Pacific/Kiritimati"));
+    h.get("/api/worklogs", Some(&h.ann())).await;
+    assert_eq!(h.jira.requests("GET /rest/api/3/user"), 1, "the second day comes from the cache");
+
+    let (_, body) = h.get("/api/worklogs?accountId=acc-nobody", Some(&h.admin())).await;
+    assert_eq!(body["date"], today_in(Tz::UTC).to_string(), "an unknown user's day is UTC's");
+}
+
+#[tokio::test]
+async fn worklog_ids_are_answered_as_numbers() {
+    let h = Harness::start().await;
+    seed(&h);
+    let (status, body) = h.get("/api/worklogs?date=2026-02-10", Some(&h.ann())).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["worklogs"][0]["id"], 1);
+    assert_eq!(body["worklogs"][0]["issueId"], 10001);
 }

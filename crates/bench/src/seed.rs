@@ -14,6 +14,19 @@ pub fn timers_active_path() -> String {
     format!("/api/timers/active?accountId={ACCOUNT_ID}")
 }
 
+/// What the issue-search mode asks: a word of a demo issue's summary.
+pub const SEARCH_TEXT: &str = "timer";
+
+/// `/api/issues/search?accountId=<ACCOUNT_ID>&maxResults=10&q=<SEARCH_TEXT>`.
+pub fn issues_search_path() -> String {
+    format!("/api/issues/search?accountId={ACCOUNT_ID}&maxResults=10&q={SEARCH_TEXT}")
+}
+
+/// The key the route caches that search's answer under (for 60 s).
+pub fn issues_search_key() -> String {
+    format!("jira:search:{ACCOUNT_ID}:10:{SEARCH_TEXT}")
+}
+
 /// `count` running timers for [`ACCOUNT_ID`], started over the last hours.
 pub fn cached_timers(count: usize) -> CachedTimers {
     let now = Utc::now();
@@ -42,8 +55,8 @@ pub fn cached_timers(count: usize) -> CachedTimers {
                 worklog_count: i64::try_from(i % 4).unwrap_or(0),
                 issue: TimerIssue { key: format!("KAN-{}", 100 + n), id: 10_100 + n },
                 author: Some(author.clone()),
-                within_working_hours: Some(true),
-                started_within_working_hours: Some(i % 3 != 0),
+                within_working_hours: true,
+                started_within_working_hours: i % 3 != 0,
             }
         })
         .collect();

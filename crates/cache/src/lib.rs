@@ -1,7 +1,8 @@
 //! The cache port and its three backends.
 //!
 //! - [`Cache`]: the small trait every caller uses (GET, MGET, SET with TTL, SET NX, DEL,
-//!   SMEMBERS, TTL, and [`Cache::atomic`] for several writes applied as one transaction).
+//!   SMEMBERS, TTL, a windowed counter, and [`Cache::atomic`] for several writes applied as
+//!   one transaction).
 //! - [`redis_backend`]: the `redis` crate over one multiplexed, reconnecting connection.
 //! - [`upstash`]: Upstash's REST API (`/multi-exec` for transactions).
 //! - [`memory`]: an in-process store with TTLs for the local runner.
@@ -20,6 +21,11 @@ pub mod json;
 pub mod memory;
 pub mod redis_backend;
 pub mod upstash;
+
+/// What [`Cache::incr`] runs where the backend speaks Redis commands: `INCR`, and the
+/// window's expiry when the counter is new, in one atomic script.
+pub(crate) const INCR_IN_WINDOW: &str = "local n = redis.call('INCR', KEYS[1]) \
+    if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end return n";
 
 /// A cache failure; always worth retrying later, never the caller's fault.
 #[derive(Debug, thiserror::Error)]
@@ -55,6 +61,11 @@ pub trait Cache: Send + Sync + Debug {
 
     /// Sets only when the key is absent; `true` when this call set it.
     async fn set_nx(&self, key: &str, value: &str, ttl: Duration) -> Result<bool, CacheError>;
+
+    /// Adds one to the counter under `key` and returns its new value; a counter this call
+    /// creates expires after `window`, so it counts the calls of one fixed window (rate
+    /// limits). One round trip, atomic (`INCR`, and `PEXPIRE` on the first).
+    async fn incr(&self, key: &str, window: Duration) -> Result<u64, CacheError>;
 
     /// Deletes keys; returns how many existed.
     async fn del(&self, keys: &[String]) -> Result<u64, CacheError>;

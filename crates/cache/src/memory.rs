@@ -183,6 +183,21 @@ impl Cache for MemoryCache {
         Ok(true)
     }
 
+    async fn incr(&self, key: &str, window: Duration) -> Result<u64, CacheError> {
+        let (mut store, now) = self.store();
+        let Some(current) = store.text(key, now)? else {
+            store.insert(key, Value::Text("1".to_owned()), Some(window), now);
+            return Ok(1);
+        };
+        let count = current.parse::<u64>().map_err(|_| {
+            CacheError::Protocol("ERR value is not an integer or out of range".into())
+        })? + 1;
+        if let Some(entry) = store.entries.get_mut(key) {
+            entry.value = Value::Text(count.to_string());
+        }
+        Ok(count)
+    }
+
     async fn del(&self, keys: &[String]) -> Result<u64, CacheError> {
         if keys.is_empty() {
             return Ok(0);

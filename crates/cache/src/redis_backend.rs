@@ -166,6 +166,12 @@ impl Cache for RedisCache {
         Ok(reply.is_some())
     }
 
+    async fn incr(&self, key: &str, window: Duration) -> Result<u64, CacheError> {
+        let mut cmd = redis::cmd("EVAL");
+        cmd.arg(crate::INCR_IN_WINDOW).arg(1).arg(key).arg(millis(window));
+        self.query(&cmd).await
+    }
+
     async fn del(&self, keys: &[String]) -> Result<u64, CacheError> {
         if keys.is_empty() {
             return Ok(0);

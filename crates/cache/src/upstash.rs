@@ -179,6 +179,13 @@ impl Cache for UpstashCache {
         Ok(optional_string(reply)?.is_some())
     }
 
+    async fn incr(&self, key: &str, window: Duration) -> Result<u64, CacheError> {
+        let reply =
+            self.command(&["EVAL", crate::INCR_IN_WINDOW, "1", key, &millis(window)]).await?;
+        u64::try_from(integer(reply)?)
+            .map_err(|_| CacheError::Protocol("negative INCR count".into()))
+    }
+
     async fn del(&self, keys: &[String]) -> Result<u64, CacheError> {
         if keys.is_empty() {
             return Ok(0);

@@ -129,6 +129,21 @@ async fn set_nx_only_sets_once(s: Subject) {
     assert_ten_minutes(s.cache.ttl(&key).await.unwrap());
 }
 
+async fn a_counter_counts_within_its_window_then_starts_again(s: Subject) {
+    let key = s.key("counter");
+    assert_eq!(s.cache.incr(&key, TEN_MINUTES).await.unwrap(), 1);
+    assert_eq!(s.cache.incr(&key, TEN_MINUTES).await.unwrap(), 2);
+    assert_ten_minutes(s.cache.ttl(&key).await.unwrap());
+    let brief = s.key("brief-counter");
+    assert_eq!(s.cache.incr(&brief, Duration::from_millis(50)).await.unwrap(), 1);
+    assert_eq!(s.cache.incr(&brief, Duration::from_secs(60)).await.unwrap(), 2, "keeps its window");
+    s.elapse(Duration::from_millis(120)).await;
+    assert_eq!(s.cache.incr(&brief, Duration::from_millis(50)).await.unwrap(), 1);
+    let rounds = s.cache.round_trips();
+    s.cache.incr(&key, TEN_MINUTES).await.unwrap();
+    assert_eq!(s.cache.round_trips() - rounds, 1);
+}
+
 async fn del_counts_existing_keys(s: Subject) {
     let (a, b) = (s.key("a"), s.key("b"));
     s.cache.set(&a, "1", Some(TEN_MINUTES)).await.unwrap();
@@ -258,6 +273,7 @@ rules! {
     ttl_is_applied_and_reported,
     expired_values_disappear,
     set_nx_only_sets_once,
+    a_counter_counts_within_its_window_then_starts_again,
     del_counts_existing_keys,
     atomic_writes_apply_together,
     replace_set_drops_old_members,

@@ -5,7 +5,7 @@
 //!   by the clients handed a clone; and the request runner: timeouts, and bounded retries of
 //!   idempotent requests on 429/5xx/network failures honouring `Retry-After`.
 //! - [`error`]: [`ClientError`], classified by what the caller can do about it.
-//! - [`jira`]: Jira Cloud REST v3 ([`JiraApi`]): issues, users (bulk), JQL search.
+//! - [`jira`]: Jira Cloud REST v3 ([`JiraApi`]): issues, users (bulk and search), JQL search.
 //! - [`jira_data`]: what the Jira data integrator reads ([`JiraData`]): issues by JQL with
 //!   named fields, comments and worklogs (per issue and changed since a time), projects,
 //!   boards, sprints and users, paced by Atlassian's rate-limit rules, every failure

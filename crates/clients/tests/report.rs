@@ -279,6 +279,20 @@ async fn finished_timers_are_not_running() {
     assert!(finished.finished_at.is_some());
 }
 
+#[test]
+fn working_hours_clockwork_did_not_judge_are_within() {
+    let raw: RawTimer = serde_json::from_value(json!({
+        "id": 1, "started_at": "2026-02-10T02:00:00.000Z", "finished_at": null,
+        "running_for": "acc-mai", "comment": null, "started_within_working_hours": null,
+        "within_working_hours": null, "issue": { "key": "KAN-9", "id": 10009 }, "till_now": 5,
+        "worklog_count": 0,
+    }))
+    .unwrap();
+    let timer = raw.into_timer();
+    assert!(timer.within_working_hours, "null would show the client's \"On Hold\"");
+    assert!(timer.started_within_working_hours);
+}
+
 #[tokio::test]
 async fn raw_timer_maps_to_the_contract_timer() {
     let raw: RawTimer = serde_json::from_value(json!({
@@ -318,8 +332,8 @@ async fn raw_timer_maps_to_the_contract_timer() {
             display_name: Some("Mai Nguyen".into()),
             avatar_url: Some("https://avatars.example/mai.png".into()),
         }),
-        within_working_hours: Some(false),
-        started_within_working_hours: Some(true),
+        within_working_hours: false,
+        started_within_working_hours: true,
     };
     assert_eq!(raw.into_timer(), expected);
 

@@ -40,8 +40,20 @@ pub struct Timer {
     pub issue: TimerIssue,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub author: Option<Author>,
-    pub within_working_hours: Option<bool>,
-    pub started_within_working_hours: Option<bool>,
+    /// Clockwork's `null` reads as `true`: the client shows a falsy value as "On Hold" and
+    /// freezes its clock, which a timer Clockwork did not judge should not do.
+    #[serde(default = "yes", deserialize_with = "null_as_true")]
+    pub within_working_hours: bool,
+    #[serde(default = "yes", deserialize_with = "null_as_true")]
+    pub started_within_working_hours: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn null_as_true<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
+    Ok(Option::<bool>::deserialize(deserializer)?.unwrap_or(true))
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -88,7 +100,10 @@ pub struct ActiveTimersResponse {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Worklog {
+    /// Jira's numeric string, answered as a JSON number (the client's type is a number).
+    #[serde(with = "numeric_id")]
     pub id: String,
+    #[serde(with = "numeric_id")]
     pub issue_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub issue_key: Option<String>,
@@ -100,6 +115,36 @@ pub struct Worklog {
     pub started: String,
     pub comment: Option<String>,
     pub author: Author,
+}
+
+/// Ids that Jira keeps as numeric strings, on the wire as JSON numbers when they are whole
+/// numbers a JavaScript number holds exactly (up to 2^53); anything else stays a string
+/// rather than being lost or rounded. Either form reads back.
+mod numeric_id {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    /// `Number.MAX_SAFE_INTEGER`.
+    const MAX_SAFE: u64 = (1 << 53) - 1;
+
+    pub fn serialize<S: Serializer>(id: &str, serializer: S) -> Result<S::Ok, S::Error> {
+        match id.parse::<u64>() {
+            Ok(n) if n <= MAX_SAFE && n.to_string() == id => serializer.serialize_u64(n),
+            _ => serializer.serialize_str(id),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Id {
+            Number(u64),
+            Text(String),
+        }
+        Ok(match Id::deserialize(deserializer)? {
+            Id::Number(n) => n.to_string(),
+            Id::Text(text) => text,
+        })
+    }
 }
 
 /// `GET /api/worklogs`.
@@ -140,6 +185,7 @@ pub struct ProjectRef {
 }
 
 /// The value under `jira:user:<accountId>`; an empty email means Jira hides or lacks it.
+/// `timeZone` (IANA) decides which day is the user's "today" for worklogs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CachedJiraUser {
@@ -147,4 +193,60 @@ pub struct CachedJiraUser {
     pub email_address: String,
     pub display_name: String,
     pub avatar_url: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn worklog(id: &str, issue_id: &str) -> Worklog {
+        Worklog {
+            id: id.into(),
+            issue_id: issue_id.into(),
+            issue_key: None,
+            issue_name: None,
+            project_name: None,
+            time_spent_seconds: 60,
+            started: "2026-02-10T09:00:00.000+0700".into(),
+            comment: None,
+            author: Author::default(),
+        }
+    }
+
+    #[test]
+    fn numeric_worklog_ids_are_answered_as_numbers() {
+        let value = serde_json::to_value(worklog("10042", "9007199254740991")).unwrap();
+        assert_eq!(
+            (value["id"].clone(), value["issueId"].clone()),
+            (json!(10042), json!(9_007_199_254_740_991_u64))
+        );
+        let back: Worklog = serde_json::from_value(value).unwrap();
+        assert_eq!((back.id.as_str(), back.issue_id.as_str()), ("10042", "9007199254740991"));
+    }
+
+    #[test]
+    fn ids_a_number_cannot_hold_exactly_stay_strings() {
+        for id in ["9007199254740992", "wl-7", "007", ""] {
+            let value = serde_json::to_value(worklog(id, "1")).unwrap();
+            assert_eq!(value["id"], json!(id), "{id}");
+        }
+    }
+
+    #[test]
+    fn unjudged_working_hours_read_as_within() {
+        let timer = json!({
+            "id": 1, "startedAt": "t", "finishedAt": null, "comment": null, "runningFor": "acc",
+            "tillNow": 5, "worklogCount": 0, "issue": { "key": "KAN-1", "id": 10001 },
+            "withinWorkingHours": null,
+        });
+        let timer: Timer = serde_json::from_value(timer).unwrap();
+        assert!(timer.within_working_hours && timer.started_within_working_hours);
+        let value = serde_json::to_value(&timer).unwrap();
+        assert_eq!(value["withinWorkingHours"], true);
+        assert_eq!(value["startedWithinWorkingHours"], true);
+    }
 }

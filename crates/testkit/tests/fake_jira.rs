@@ -3,6 +3,7 @@
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use clockwork_testkit::http_client;
 use clockwork_testkit::jira::API_USER_ACCOUNT_ID;
+use clockwork_testkit::jira::FakeComment;
 use clockwork_testkit::{FakeIssue, FakeJira, FakeProject, FakeUser};
 use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
@@ -349,13 +350,72 @@ async fn search_orders_by_updated() {
 }
 
 #[tokio::test]
+async fn text_searches_match_word_prefixes_and_status_categories_follow_status_names() {
+    let jira = jira().await;
+    jira.add_issue(FakeIssue {
+        status: "In Review".into(),
+        ..FakeIssue::new("1", "KAN-1", "Fix login page")
+    });
+    jira.add_issue(FakeIssue {
+        status: "Done".into(),
+        ..FakeIssue::new("2", "KAN-2", "Logout button")
+    });
+    jira.add_issue(FakeIssue::new("3", "KAN-3", "Other"));
+    jira.add_comment("KAN-3", FakeComment::new(API_USER_ACCOUNT_ID, "the login flow again"));
+    for (jql, expected) in [
+        (r#"summary ~ "LOG""#, vec!["KAN-1", "KAN-2"]),
+        (r#"summary ~ "fix login""#, vec!["KAN-1"]),
+        (r#"summary ~ "login fix or""#, vec![]),
+        (r#"text ~ "login""#, vec!["KAN-1", "KAN-3"]),
+        (r#"statusCategory = "In Progress""#, vec!["KAN-1"]),
+        ("statusCategory in (done, new)", vec!["KAN-2", "KAN-3"]),
+        (r#"status = "in review""#, vec!["KAN-1"]),
+    ] {
+        let (status, page) =
+            search(&jira, json!({ "jql": format!("{jql} ORDER BY key"), "fields": ["key"] })).await;
+        assert_eq!(status, StatusCode::OK, "{jql}: {page}");
+        assert_eq!(keys(&page), expected, "{jql}");
+    }
+}
+
+#[tokio::test]
+async fn user_search_finds_name_and_visible_email_prefixes_and_hides_hidden_emails() {
+    let jira = jira().await;
+    jira.add_user(FakeUser::new("acc-ann", "Ann Example").with_email("ann@acme.example"));
+    jira.add_user(FakeUser::new("acc-bob", "Bob Hidden").with_hidden_email("bob@acme.example"));
+    let ids = |users: &Value| -> Vec<String> {
+        users
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["accountId"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let (status, users) = get_json(&jira, "/rest/api/3/user/search?query=exam").await;
+    assert_eq!(status, StatusCode::OK, "{users}");
+    assert_eq!(ids(&users), ["acc-ann"]);
+    let (_, users) = get_json(&jira, "/rest/api/3/user/search?query=ANN%40acme").await;
+    assert_eq!(ids(&users), ["acc-ann"]);
+    assert_eq!(users[0]["emailAddress"], "ann@acme.example");
+    let (_, users) = get_json(&jira, "/rest/api/3/user/search?query=bob%40acme").await;
+    assert_eq!(ids(&users), Vec::<String>::new(), "a hidden email is no prefix match");
+    let (_, users) = get_json(&jira, "/rest/api/3/user/search?query=bob%40acme.example").await;
+    assert_eq!(ids(&users), ["acc-bob"], "found by the exact hidden address");
+    assert!(users[0].get("emailAddress").is_none(), "{users}");
+    let (status, _) = get_json(&jira, "/rest/api/3/user/search").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
 async fn unparseable_and_unbounded_jql_are_400() {
     let jira = jira().await;
     for jql in [
         "",
         "order by key desc",
         "project = ",
-        "summary ~ timer",
+        "description ~ timer",
+        "summary = timer",
+        "summary ~ \"()\"",
         "project = KAN AND",
         "key in (KAN-1",
         "updated >= \"yesterday\"",

@@ -86,18 +86,8 @@ async fn remember(
     asked: &[AccountId],
     found: Vec<JiraUser>,
 ) -> HashMap<String, CachedJiraUser> {
-    let mut users: HashMap<String, CachedJiraUser> = found
-        .into_iter()
-        .map(|user| {
-            let entry = CachedJiraUser {
-                avatar_url: user.avatar_url().unwrap_or_default().to_owned(),
-                email_address: user.email_address.unwrap_or_default(),
-                display_name: user.display_name.unwrap_or_default(),
-                account_id: user.account_id,
-            };
-            (entry.account_id.clone(), entry)
-        })
-        .collect();
+    let mut users: HashMap<String, CachedJiraUser> =
+        found.iter().map(|user| (user.account_id.clone(), user.to_cached())).collect();
     let known_ttl = Some(Duration::from_secs(keys::JIRA_USER_TTL_SECS));
     let mut writes = Vec::with_capacity(asked.len());
     for id in asked {
@@ -109,6 +99,7 @@ async fn remember(
                     email_address: String::new(),
                     display_name: String::new(),
                     avatar_url: String::new(),
+                    time_zone: None,
                 },
                 Some(UNKNOWN_USER_TTL),
             ),
@@ -161,8 +152,8 @@ mod tests {
             worklog_count: 0,
             issue: TimerIssue { key: "KAN-1".into(), id: 1 },
             author,
-            within_working_hours: None,
-            started_within_working_hours: None,
+            within_working_hours: true,
+            started_within_working_hours: true,
         }
     }
 
@@ -172,6 +163,7 @@ mod tests {
             email_address: email.into(),
             display_name: "From Jira".into(),
             avatar_url: "https://avatar/48".into(),
+            time_zone: None,
         }
     }
 

@@ -1,5 +1,6 @@
 //! `GET /api/health`: whether the cache and the queue answer (the queue when the process
-//! has one: a deployed health function always does).
+//! has one: a deployed health function always does), with the service's name and the time,
+//! which the desktop client's probe reads.
 
 use std::time::Duration;
 
@@ -11,6 +12,8 @@ use crate::App;
 use crate::router::json;
 
 const CHECK_TIMEOUT: Duration = Duration::from_secs(2);
+/// The `service` the answer names.
+pub const SERVICE: &str = "clockwork-backend";
 
 pub async fn handle(app: &App) -> Response<Bytes> {
     let queue_check = async {
@@ -36,13 +39,19 @@ pub async fn handle(app: &App) -> Response<Bytes> {
         .iter()
         .map(|(name, error)| (name.to_string(), json!(error.as_deref().unwrap_or("ok"))))
         .collect();
+    let timestamp = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     if down.is_empty() {
-        return json(StatusCode::OK, &json!({ "status": "ok", "checks": checks_json }));
+        return json(
+            StatusCode::OK,
+            &json!({ "status": "ok", "service": SERVICE, "timestamp": timestamp, "checks": checks_json }),
+        );
     }
     json(
         StatusCode::SERVICE_UNAVAILABLE,
         &json!({
             "status": "degraded",
+            "service": SERVICE,
+            "timestamp": timestamp,
             "checks": checks_json,
             "error": "SERVICE_UNAVAILABLE",
             "message": format!("down: {}", down.join(", ")),

@@ -1,12 +1,19 @@
-//! `GET /api/worklogs?accountId=…|userEmail=…&date=YYYY-MM-DD[&to=YYYY-MM-DD]`.
+//! `GET /api/worklogs?accountId=…|userEmail=…[&date=YYYY-MM-DD|today|yesterday][&to=…][&tz=…]`.
+//!
+//! Without `date` (or with `today`/`yesterday`) the day is the caller's: in the `tz`
+//! parameter's zone (IANA) when given, else in the Jira user's zone (the `jira:user:` cache,
+//! else Jira), else UTC. The answer's `date` says which day was used.
 
 use std::collections::{BTreeSet, HashMap};
+use std::time::Duration;
 
 use bytes::Bytes;
-use clockwork_cache::json::mget_json;
-use clockwork_core::contract::{IssueDetails, Worklog, WorklogsResponse, keys};
+use chrono::{NaiveDate, Utc};
+use chrono_tz::Tz;
+use clockwork_cache::json::{get_json, mget_json, set_json};
+use clockwork_core::contract::{CachedJiraUser, IssueDetails, Worklog, WorklogsResponse, keys};
 use clockwork_core::domain::parse_date;
-use clockwork_core::{ApiError, DateRange, IssueId, UserRef};
+use clockwork_core::{AccountId, ApiError, DateRange, IssueId, UserRef};
 use http::{Request, Response, StatusCode};
 
 use crate::App;
@@ -29,7 +36,20 @@ pub async fn handle(
             return Err(ApiError::bad_field("accountId", "must name one user for worklogs"));
         }
     };
-    let from = parse_date(query.require("date")?).map_err(|e| ApiError::bad_field("date", e))?;
+    let zone = match query.get("tz") {
+        Some(name) => Some(name.trim().parse::<Tz>().map_err(|_| {
+            ApiError::bad_field(
+                "tz",
+                format!("must be an IANA time zone such as Asia/Ho_Chi_Minh, got {name:?}"),
+            )
+        })?),
+        None => None,
+    };
+    let from = match query.get("date").map(str::trim) {
+        None | Some("today") => today(app, &user, zone).await,
+        Some("yesterday") => today(app, &user, zone).await.pred_opt().unwrap_or(NaiveDate::MIN),
+        Some(date) => parse_date(date).map_err(|e| ApiError::bad_field("date", e))?,
+    };
     let to = match query.get("to") {
         Some(to) => parse_date(to).map_err(|e| ApiError::bad_field("to", e))?,
         None => from,
@@ -58,6 +78,45 @@ pub async fn handle(
             account_id,
         },
     ))
+}
+
+/// The user's current day: in `zone` when given, else in their Jira zone, else in UTC.
+async fn today(app: &App, user: &UserRef, zone: Option<Tz>) -> NaiveDate {
+    let zone = match (zone, user) {
+        (Some(zone), _) => zone,
+        (None, UserRef::Account(id)) => jira_zone(app, id).await.unwrap_or(Tz::UTC),
+        (None, UserRef::Email(_)) => Tz::UTC,
+    };
+    Utc::now().with_timezone(&zone).date_naive()
+}
+
+/// The zone Jira has for the user: from the `jira:user:` cache, else asked (and cached).
+/// Any failure means "unknown", and the caller's day falls back to UTC.
+async fn jira_zone(app: &App, id: &AccountId) -> Option<Tz> {
+    let key = keys::jira_user(id.as_str());
+    let cached = get_json::<CachedJiraUser>(&*app.cache, &key)
+        .await
+        .inspect_err(|error| tracing::warn!(%error, "could not read the cached Jira user"))
+        .ok()
+        .flatten();
+    let zone = match cached {
+        Some(CachedJiraUser { time_zone: Some(zone), .. }) => zone,
+        _ => {
+            let user = app
+                .jira
+                .user(id)
+                .await
+                .inspect_err(|error| tracing::warn!(%error, "no Jira time zone; using UTC"))
+                .ok()?;
+            let entry = user.to_cached();
+            let ttl = Some(Duration::from_secs(keys::JIRA_USER_TTL_SECS));
+            if let Err(error) = set_json(&*app.cache, &key, &entry, ttl).await {
+                tracing::warn!(%error, "could not cache the Jira user");
+            }
+            entry.time_zone?
+        }
+    };
+    zone.parse().inspect_err(|_| tracing::warn!(zone, "Jira gave an unknown time zone")).ok()
 }
 
 /// Fills each worklog's issue key, summary and project name: from the `jira:issue:` cache

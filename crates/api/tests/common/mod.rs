@@ -60,6 +60,17 @@ impl Harness {
     }
 
     pub async fn start_with(server_clockwork_token: Option<&str>) -> Self {
+        let auth = Auth::new(&AuthConfig::Jwt { secret: SecretString::from(SECRET) });
+        Self::start_with_auth(server_clockwork_token, auth).await
+    }
+
+    /// A private deployment as the unmodified client uses it: `AUTH_DISABLED=true` and
+    /// Ann's Clockwork token as the server-wide `CLOCKWORK_API_TOKEN`.
+    pub async fn start_private() -> Self {
+        Self::start_with_auth(Some(ANN_CLOCKWORK_TOKEN), Auth::new(&AuthConfig::Disabled)).await
+    }
+
+    async fn start_with_auth(server_clockwork_token: Option<&str>, auth: Auth) -> Self {
         let jira = FakeJira::start(JIRA_EMAIL, JIRA_TOKEN).await;
         jira.add_user(FakeUser::new(ANN, "Ann Example").with_email(ANN_EMAIL));
         jira.add_user(FakeUser::new(BOB, "Bob Hidden"));
@@ -88,7 +99,6 @@ impl Harness {
             api_base_url: clockwork.base_url().parse().expect("URL"),
             api_token: server_clockwork_token.map(SecretString::from),
         };
-        let auth = Auth::new(&AuthConfig::Jwt { secret: SecretString::from(SECRET) });
         let app = App::new(
             &jira_config,
             &clockwork_config,
@@ -171,8 +181,8 @@ pub fn timer(id: u64, running_for: &str, issue: &str) -> Timer {
         worklog_count: 2,
         issue: TimerIssue { key: issue.into(), id: 10_000 + id },
         author: None,
-        within_working_hours: Some(true),
-        started_within_working_hours: None,
+        within_working_hours: true,
+        started_within_working_hours: true,
     }
 }
 

@@ -6,7 +6,12 @@
 //!
 //! ```text
 //! cargo run --release -p clockwork-bench --bin bench-timers-active -- --connections 64 --seconds 10
+//! cargo run --release -p clockwork-bench --bin bench-timers-active -- --route issues-search
 //! ```
+//!
+//! `--route issues-search` loads `GET /api/issues/search` warm instead: one request first
+//! searches the demo Jira and caches the answer (60 s), every later one is a cache hit;
+//! its target is 10,000 requests/s. redis-benchmark then GETs that cached answer.
 //!
 //! What it does:
 //! 1. `cargo build --release -p clockwork-local` (its output is shown; a failed build stops here;
@@ -74,10 +79,24 @@ struct Args {
     /// Use `target/release/clockwork-local` as a previous build left it instead of building.
     #[arg(long)]
     skip_build: bool,
+    /// The route under load.
+    #[arg(long, value_enum, default_value_t = BenchRoute::TimersActive)]
+    route: BenchRoute,
     /// The redis-benchmark executable.
     #[arg(long, default_value = "redis-benchmark")]
     redis_benchmark: PathBuf,
 }
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum BenchRoute {
+    /// `GET /api/timers/active`, from the seeded timers.
+    TimersActive,
+    /// `GET /api/issues/search`, warm: from the cached answer of its first request.
+    IssuesSearch,
+}
+
+/// The issue search's target, in requests a second (warm).
+const SEARCH_TARGET_RPS: f64 = 10_000.0;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum ClientKind {
@@ -111,8 +130,22 @@ fn main() -> Result<()> {
     let (key, value) = runtime.block_on(seed::seed_timers(&mut redis, usize::from(args.timers)))?;
 
     let server = Server::start(&server_bin, &root)?;
-    let path = seed::timers_active_path();
-    let body_len = runtime.block_on(verify(server.address, &path, &value, args.timers))?;
+    let (path, key, value, body_len) = match args.route {
+        BenchRoute::TimersActive => {
+            let path = seed::timers_active_path();
+            let body_len = runtime.block_on(verify(server.address, &path, &value, args.timers))?;
+            (path, key, value, body_len)
+        }
+        BenchRoute::IssuesSearch => {
+            let path = seed::issues_search_path();
+            let body_len = runtime.block_on(warm_search(server.address, &path))?;
+            let key = seed::issues_search_key();
+            let value = runtime
+                .block_on(seed::current_value(&mut redis, &key))?
+                .with_context(|| format!("the search left nothing under {key}"))?;
+            (path, key, value, body_len)
+        }
+    };
 
     eprintln!(
         "bench: {} connections for {} s (+{} s warm-up) against {} ...",
@@ -202,6 +235,27 @@ impl Server {
         }
         Ok(Self { address, _child: child })
     }
+}
+
+/// The first search, which asks the demo Jira and caches the answer: 200 with issues.
+/// Returns the body's length, which every response under load must match.
+async fn warm_search(address: SocketAddr, path: &str) -> Result<usize> {
+    let url = format!("http://{address}{path}");
+    let response = reqwest::Client::builder()
+        .timeout(REQUEST_LIMIT)
+        .build()
+        .context("could not build the HTTP client")?
+        .get(&url)
+        .send()
+        .await
+        .with_context(|| format!("GET {url}"))?;
+    let status = response.status();
+    let body = response.bytes().await.with_context(|| format!("reading GET {url}"))?;
+    let answer: serde_json::Value =
+        serde_json::from_slice(&body).with_context(|| format!("GET {url}: not JSON"))?;
+    let found = answer["issues"].as_array().map_or(0, Vec::len);
+    ensure!(status == reqwest::StatusCode::OK && found > 0, "GET {url}: {status}: {answer}");
+    Ok(body.len())
 }
 
 /// One request before the load: 200, and the seeded timers back unchanged. Returns the
@@ -536,13 +590,21 @@ fn report(args: &Args, r: &Report<'_>) {
     let [before, during, after] = r.load_averages;
     println!();
     println!("bench-timers-active");
-    println!(
-        "  route: GET {}  ({} timers; cached value {} bytes, response body {} bytes)",
-        seed::timers_active_path(),
-        args.timers,
-        r.value_len,
-        r.body_len
-    );
+    match args.route {
+        BenchRoute::TimersActive => println!(
+            "  route: GET {}  ({} timers; cached value {} bytes, response body {} bytes)",
+            seed::timers_active_path(),
+            args.timers,
+            r.value_len,
+            r.body_len
+        ),
+        BenchRoute::IssuesSearch => println!(
+            "  route: GET {}  (warm; cached answer {} bytes, response body {} bytes)",
+            seed::issues_search_path(),
+            r.value_len,
+            r.body_len
+        ),
+    }
     println!(
         "  load: {} connections ({client}), {} s recorded after {} s warm-up, tokio 2 workers",
         args.connections, args.seconds, args.warmup_seconds
@@ -588,6 +650,13 @@ fn report(args: &Args, r: &Report<'_>) {
             );
         }
         Err(error) => println!("  redis-benchmark: failed: {error:#}"),
+    }
+    if args.route == BenchRoute::IssuesSearch {
+        let verdict = if load.rps() >= SEARCH_TARGET_RPS { "meets target" } else { "BELOW TARGET" };
+        println!(
+            "  issue search, warm: {:.0} requests/s  (target >= {SEARCH_TARGET_RPS}: {verdict})",
+            load.rps()
+        );
     }
     let t = &load.tally;
     if t.errors() > 0 || t.warmup_errors > 0 {

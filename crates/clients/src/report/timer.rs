@@ -84,8 +84,9 @@ impl RawTimer {
             worklog_count: self.worklog_count,
             issue: TimerIssue { key: self.issue.key, id: self.issue.id },
             author,
-            within_working_hours: self.within_working_hours,
-            started_within_working_hours: self.started_within_working_hours,
+            // Not judged by Clockwork: within, so the client does not show "On Hold".
+            within_working_hours: self.within_working_hours.unwrap_or(true),
+            started_within_working_hours: self.started_within_working_hours.unwrap_or(true),
         }
     }
 }

@@ -3,6 +3,9 @@
 //! `GET /rest/api/3/user/assignable/search?project=…` (a plain array; like Jira, it takes the
 //! `startAt`/`maxResults` window of all users, up to the thousandth, and keeps those who may
 //! be assigned, so pages come short while more remain), and
+//! `GET /rest/api/3/user/search?query=…` (a plain array of active users whose display name
+//! has a word, or whose visible email, starting with the query; like Jira, a user hiding
+//! their email is still found by the exact address, without it in the answer), and
 //! `GET /rest/api/3/instance/license` (`License`).
 
 use std::sync::Arc;
@@ -14,7 +17,7 @@ use serde_json::{Value, json};
 
 use super::render::Renderer;
 use super::routes::{error, page, paging};
-use super::{FakeProject, Shared};
+use super::{FakeProject, FakeUser, Shared};
 use crate::faults::{QueryPairs, json_response};
 
 const MAX_PROJECTS: usize = 100;
@@ -82,6 +85,44 @@ pub(super) async fn assignable_users(
         .skip(start)
         .filter(|user| user.active)
         .filter(|user| members.is_none_or(|members| members.contains(&user.account_id)))
+        .map(|user| renderer.user(user))
+        .collect();
+    json_response(StatusCode::OK, Value::Array(users))
+}
+
+pub(super) async fn user_search(
+    State(shared): State<Arc<Shared>>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let query = QueryPairs::parse(raw.as_deref());
+    let (start, max) = match paging(&query, DEFAULT_USERS, USER_WINDOW) {
+        Ok(paging) => paging,
+        Err(message) => return error(StatusCode::BAD_REQUEST, &message),
+    };
+    let Some(wanted) = query.get("query").map(str::to_lowercase).filter(|q| !q.is_empty()) else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "One of 'accountId', 'query' or 'property' must be specified.",
+        );
+    };
+    let data = shared.data();
+    let renderer = Renderer::new(&shared.base_url, &data);
+    let matches = |user: &&FakeUser| {
+        let name = user.display_name.to_lowercase();
+        let email = user.email.as_deref().map(str::to_lowercase);
+        name.starts_with(&wanted)
+            || name.split_whitespace().any(|word| word.starts_with(&wanted))
+            || email.is_some_and(|email| email.starts_with(&wanted))
+            || user.hidden_email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(&wanted))
+    };
+    let users: Vec<Value> = data
+        .users
+        .iter()
+        .filter(|user| user.active)
+        .filter(matches)
+        .take(USER_WINDOW)
+        .skip(start)
+        .take(max)
         .map(|user| renderer.user(user))
         .collect();
     json_response(StatusCode::OK, Value::Array(users))

@@ -14,7 +14,7 @@
 //! - `routes`: Basic auth, users, issues, the removed `/search`, `/status`; `search`:
 //!   `search/jql` and approximate counts; `activity`: per-issue comments and worklogs;
 //!   `feed`: worklog changes and deletions since a time, worklogs by id; `directory`:
-//!   projects, assignable users, the license; `agile`: boards and sprints.
+//!   projects, assignable users, user search, the license; `agile`: boards and sprints.
 //! - `sessions`: the browser-session endpoints that hand out report-app credentials
 //!   (Connect servlet, Forge context token, GraphQL `invokeExtension`).
 

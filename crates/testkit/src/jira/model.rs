@@ -9,6 +9,9 @@ pub struct FakeUser {
     pub account_id: String,
     pub display_name: String,
     pub email: Option<String>,
+    /// The address of a user with `email: None`: Jira's user search still finds them by it
+    /// exactly, and never shows it.
+    pub hidden_email: Option<String>,
     pub active: bool,
     /// An IANA zone name, e.g. `Asia/Ho_Chi_Minh`.
     pub time_zone: String,
@@ -20,6 +23,7 @@ impl Default for FakeUser {
             account_id: String::new(),
             display_name: String::new(),
             email: None,
+            hidden_email: None,
             active: true,
             time_zone: "UTC".to_owned(),
         }
@@ -34,6 +38,11 @@ impl FakeUser {
 
     pub fn with_email(self, email: &str) -> Self {
         Self { email: Some(email.into()), ..self }
+    }
+
+    /// A user whose privacy settings hide `email`.
+    pub fn with_hidden_email(self, email: &str) -> Self {
+        Self { email: None, hidden_email: Some(email.into()), ..self }
     }
 
     pub fn with_time_zone(self, time_zone: &str) -> Self {
@@ -112,6 +121,36 @@ impl FakeIssue {
             project_key: project_key.into(),
             ..Self::default()
         }
+    }
+}
+
+/// The category Jira files a status under, derived from the status's name as the fake's
+/// workflow does: searches (`statusCategory = …`) and rendered issues agree on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(in crate::jira) struct StatusCategory {
+    pub id: u8,
+    pub key: &'static str,
+    pub color: &'static str,
+    pub name: &'static str,
+}
+
+impl StatusCategory {
+    pub fn of(status: &str) -> Self {
+        let (id, key, color, name) = match status.to_ascii_lowercase().as_str() {
+            "to do" | "open" | "backlog" | "selected for development" => {
+                (2, "new", "blue-gray", "To Do")
+            }
+            "done" | "closed" | "resolved" => (3, "done", "green", "Done"),
+            _ => (4, "indeterminate", "yellow", "In Progress"),
+        };
+        Self { id, key, color, name }
+    }
+
+    /// Whether a JQL value names this category: by name, key or id, as Jira accepts.
+    pub fn is_named(&self, value: &str) -> bool {
+        value.eq_ignore_ascii_case(self.name)
+            || value.eq_ignore_ascii_case(self.key)
+            || value == self.id.to_string()
     }
 }
 

@@ -46,6 +46,7 @@ pub(super) fn router(shared: Arc<Shared>, control: &Arc<Control>) -> Router {
         .route("/rest/api/3/myself", get(myself))
         .route("/rest/api/3/user", get(user))
         .route("/rest/api/3/user/bulk", get(bulk_users))
+        .route("/rest/api/3/user/search", get(directory::user_search))
         .route("/rest/api/3/user/assignable/search", get(directory::assignable_users))
         .route("/rest/api/3/project/search", get(directory::projects))
         .route("/rest/api/3/instance/license", get(directory::license))

@@ -117,6 +117,11 @@ impl Subject for Candidate<'_> {
             .iter()
             .any(|id| worklogs.get(*id).is_some_and(|w| *w.author == *account_id))
     }
+
+    fn comment_bodies(&self) -> Vec<&str> {
+        let comments = &self.data.comments;
+        self.entry.comments.iter().filter_map(|id| comments.get(*id)).map(|c| &*c.body).collect()
+    }
 }
 
 /// The slots of the issues `query` matches, in its order.

@@ -5,7 +5,8 @@ use std::cmp::Ordering;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, TimeZone, Utc};
 use chrono_tz::Tz;
 
-use super::{Expr, Field, Query};
+use super::{Expr, Field, Query, words};
+use crate::jira::model::StatusCategory;
 use crate::jira::{FakeIssue, FakeProject};
 
 /// What a query can ask about an issue.
@@ -13,6 +14,8 @@ pub(in crate::jira) trait Subject {
     fn issue(&self) -> &FakeIssue;
     fn project(&self) -> Option<&FakeProject>;
     fn has_worklog_by(&self, account_id: &str) -> bool;
+    /// The bodies of the issue's comments.
+    fn comment_bodies(&self) -> Vec<&str>;
 }
 
 /// Epoch milliseconds, or a zone-less date read in `zone`.
@@ -69,6 +72,20 @@ impl Expr {
             }),
             Self::Assignee(ids) => issue.assignee.as_ref().is_some_and(|a| ids.contains(a)),
             Self::WorklogAuthor(ids) => ids.iter().any(|id| subject.has_worklog_by(id)),
+            Self::Status(names) => {
+                names.iter().any(|name| name.eq_ignore_ascii_case(&issue.status))
+            }
+            Self::StatusCategory(values) => {
+                let category = StatusCategory::of(&issue.status);
+                values.iter().any(|value| category.is_named(value))
+            }
+            Self::Contains { words: wanted, comments } => {
+                let mut found = words(&issue.summary);
+                if *comments {
+                    found.extend(subject.comment_bodies().into_iter().flat_map(words));
+                }
+                wanted.iter().all(|w| found.iter().any(|f| f.starts_with(w.as_str())))
+            }
             Self::Date { field, cmp, or_equal, at } => {
                 let time = if *field == Field::Created { issue.created } else { issue.updated };
                 let ordering = time.cmp(at);

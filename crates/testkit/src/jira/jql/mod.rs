@@ -1,5 +1,7 @@
-//! The JQL subset the fake searches with: `id`, `key`/`issuekey`, `project`, `assignee` and
-//! `worklogAuthor` with `=` or `in (…)`; `created`/`updated` compared with epoch milliseconds
+//! The JQL subset the fake searches with: `id`, `key`/`issuekey`, `project`, `assignee`,
+//! `worklogAuthor`, `status` and `statusCategory` with `=` or `in (…)`; `summary` and `text`
+//! with `~` (every word of the value must start a word of the summary; `text` searches the
+//! summary and the comments); `created`/`updated` compared with epoch milliseconds
 //! or zone-less dates (read in the searcher's zone, as Jira does); `AND`, `OR` and
 //! parentheses; `ORDER BY` up to 7 fields. Anything else is a 400, like an unparseable query
 //! on a real site. Evaluation is in [`eval`].
@@ -34,7 +36,19 @@ enum Expr {
     Project(Vec<String>),
     Assignee(Vec<String>),
     WorklogAuthor(Vec<String>),
-    Date { field: Field, cmp: Ordering, or_equal: bool, at: DateTime<Utc> },
+    Status(Vec<String>),
+    StatusCategory(Vec<String>),
+    /// `summary ~` (`comments: false`) or `text ~` (`comments: true`), lowercased words.
+    Contains {
+        words: Vec<String>,
+        comments: bool,
+    },
+    Date {
+        field: Field,
+        cmp: Ordering,
+        or_equal: bool,
+        at: DateTime<Utc>,
+    },
 }
 
 /// An issue field that can be compared or sorted on.
@@ -66,6 +80,15 @@ pub(super) fn parse(jql: &str, zone: Tz) -> Result<Query, String> {
             .to_owned()
     })?;
     Ok(Query { filter, order })
+}
+
+/// The lowercased words of a text search or a text, split at anything but letters and
+/// digits.
+pub(super) fn words(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect()
 }
 
 struct Parser {
@@ -137,7 +160,8 @@ impl Parser {
             )
         };
         match lower.as_str() {
-            "id" | "key" | "issuekey" | "project" | "assignee" | "worklogauthor" => {
+            "id" | "key" | "issuekey" | "project" | "assignee" | "worklogauthor" | "status"
+            | "statuscategory" => {
                 let values = match &operator {
                     Token::Op(op) if op == "=" => vec![self.value()?],
                     Token::Word(word) if word.eq_ignore_ascii_case("in") => self.list()?,
@@ -148,8 +172,20 @@ impl Parser {
                     "project" => Expr::Project(values),
                     "assignee" => Expr::Assignee(values),
                     "worklogauthor" => Expr::WorklogAuthor(values),
+                    "status" => Expr::Status(values),
+                    "statuscategory" => Expr::StatusCategory(values),
                     _ => Expr::Key(values),
                 })
+            }
+            "summary" | "text" => {
+                if operator != Token::Op("~".to_owned()) {
+                    return Err(unsupported());
+                }
+                let words = words(&self.value()?);
+                if words.is_empty() {
+                    return Err(format!("The value for the '{field}' field is empty."));
+                }
+                Ok(Expr::Contains { words, comments: lower == "text" })
             }
             "created" | "createddate" | "updated" | "updateddate" => {
                 let (cmp, or_equal) = match &operator {

@@ -4,6 +4,7 @@
 use serde_json::{Map, Value, json};
 
 use super::Renderer;
+use crate::jira::model::StatusCategory;
 use crate::jira::store::IssueEntry;
 use crate::jira::{FakeIssue, SPRINT_FIELD, STORY_POINTS_FIELD};
 
@@ -87,13 +88,8 @@ impl Renderer<'_> {
             "in progress" => "3",
             _ => "10099",
         };
-        let (category_id, key, color, category_name) = match lower.as_str() {
-            "to do" | "open" | "backlog" | "selected for development" => {
-                (2, "new", "blue-gray", "To Do")
-            }
-            "done" | "closed" | "resolved" => (3, "done", "green", "Done"),
-            _ => (4, "indeterminate", "yellow", "In Progress"),
-        };
+        let StatusCategory { id: category_id, key, color, name: category_name } =
+            StatusCategory::of(name);
         json!({
             "self": format!("{}/rest/api/3/status/{id}", self.base),
             "description": "",

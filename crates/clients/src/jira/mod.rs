@@ -5,7 +5,7 @@ use std::fmt;
 
 use async_trait::async_trait;
 use clockwork_core::config::JiraConfig;
-use clockwork_core::contract::{Author, IssueDetails, ProjectRef};
+use clockwork_core::contract::{Author, CachedJiraUser, IssueDetails, ProjectRef};
 use clockwork_core::{AccountId, IssueId, IssueKey};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
@@ -13,6 +13,10 @@ use url::Url;
 
 use crate::ClientError;
 use crate::http::{HttpClient, Idempotency, send_json};
+
+mod wire;
+
+use wire::{SearchPage, UserPage, WireIssue};
 
 /// Ids per `/user/bulk` call; public clients use 50 and Jira documents no maximum.
 pub const USER_BULK_CHUNK: usize = 50;
@@ -29,6 +33,21 @@ pub trait JiraApi: Send + Sync + fmt::Debug {
     /// Many issues by id through JQL search, `SEARCH_ID_CHUNK` ids a request; ids Jira does
     /// not know are absent from the answer.
     async fn issues_by_id(&self, ids: &[IssueId]) -> Result<Vec<IssueDetails>, ClientError>;
+
+    /// The first page, at most `max_results` issues, that `jql` finds, in its order.
+    async fn search_issues(
+        &self,
+        jql: &str,
+        max_results: usize,
+    ) -> Result<Vec<IssueDetails>, ClientError>;
+
+    /// Active users whose display name or email starts with `query` (`/user/search`), at
+    /// most `max_results`. Jira leaves out the email of users who hide it.
+    async fn find_users(
+        &self,
+        query: &str,
+        max_results: usize,
+    ) -> Result<Vec<JiraUser>, ClientError>;
 
     /// One user; `NotFound` when unknown.
     async fn user(&self, account_id: &AccountId) -> Result<JiraUser, ClientError>;
@@ -62,6 +81,17 @@ impl JiraUser {
             .iter()
             .find_map(|size| self.avatar_urls.get(*size))
             .map(String::as_str)
+    }
+
+    /// The entry kept under `jira:user:<accountId>`.
+    pub fn to_cached(&self) -> CachedJiraUser {
+        CachedJiraUser {
+            account_id: self.account_id.clone(),
+            email_address: self.email_address.clone().unwrap_or_default(),
+            display_name: self.display_name.clone().unwrap_or_default(),
+            avatar_url: self.avatar_url().unwrap_or_default().to_owned(),
+            time_zone: self.time_zone.clone().filter(|zone| !zone.is_empty()),
+        }
     }
 
     fn into_author(self) -> Author {
@@ -110,6 +140,28 @@ impl JiraClient {
             .header(reqwest::header::ACCEPT, "application/json")
     }
 
+    /// One page of a JQL search with the issue fields the routes show.
+    async fn search_page(
+        &self,
+        jql: &str,
+        max_results: usize,
+        next_page_token: Option<String>,
+    ) -> Result<SearchPage, ClientError> {
+        let body = serde_json::json!({
+            "jql": jql,
+            "fields": ISSUE_FIELDS.split(',').collect::<Vec<_>>(),
+            "maxResults": max_results,
+            "nextPageToken": next_page_token,
+        });
+        // A search only reads, so it is as safe to repeat as a GET.
+        send_json("jira", &self.http, Idempotency::Idempotent, |http| {
+            http.post(self.url("/rest/api/3/search/jql"))
+                .basic_auth(&self.email, Some(self.api_token.expose_secret()))
+                .json(&body)
+        })
+        .await
+    }
+
     fn browse_url(&self, key: &str) -> String {
         self.url(&format!("/browse/{key}"))
     }
@@ -145,61 +197,6 @@ impl JiraClient {
     }
 }
 
-#[derive(Deserialize)]
-struct WireIssue {
-    id: String,
-    key: String,
-    #[serde(default)]
-    fields: WireFields,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct WireFields {
-    summary: Option<String>,
-    status: Option<Named>,
-    project: Option<WireProject>,
-    assignee: Option<JiraUser>,
-    priority: Option<Named>,
-}
-
-#[derive(Deserialize)]
-struct Named {
-    #[serde(default)]
-    name: String,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct WireProject {
-    id: String,
-    key: String,
-    #[serde(default)]
-    name: String,
-    #[serde(default)]
-    avatar_urls: HashMap<String, String>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct SearchPage {
-    #[serde(default)]
-    issues: Vec<WireIssue>,
-    #[serde(default)]
-    next_page_token: Option<String>,
-    #[serde(default)]
-    is_last: Option<bool>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct UserPage {
-    #[serde(default)]
-    values: Vec<JiraUser>,
-    #[serde(default)]
-    is_last: Option<bool>,
-}
-
 #[async_trait]
 impl JiraApi for JiraClient {
     #[tracing::instrument(skip_all, fields(key = %key))]
@@ -221,20 +218,7 @@ impl JiraApi for JiraClient {
             let jql = format!("id in ({})", list.join(","));
             let mut next_page_token: Option<String> = None;
             loop {
-                let body = serde_json::json!({
-                    "jql": jql,
-                    "fields": ISSUE_FIELDS.split(',').collect::<Vec<_>>(),
-                    "maxResults": SEARCH_ID_CHUNK,
-                    "nextPageToken": next_page_token,
-                });
-                // A search only reads, so it is as safe to repeat as a GET.
-                let page: SearchPage =
-                    send_json("jira", &self.http, Idempotency::Idempotent, |http| {
-                        http.post(self.url("/rest/api/3/search/jql"))
-                            .basic_auth(&self.email, Some(self.api_token.expose_secret()))
-                            .json(&body)
-                    })
-                    .await?;
+                let page = self.search_page(&jql, SEARCH_ID_CHUNK, next_page_token).await?;
                 found.extend(page.issues.into_iter().map(|issue| self.details(issue)));
                 match page.next_page_token {
                     Some(token) if page.is_last != Some(true) => next_page_token = Some(token),
@@ -243,6 +227,30 @@ impl JiraApi for JiraClient {
             }
         }
         Ok(found)
+    }
+
+    #[tracing::instrument(skip_all, fields(max_results = max_results))]
+    async fn search_issues(
+        &self,
+        jql: &str,
+        max_results: usize,
+    ) -> Result<Vec<IssueDetails>, ClientError> {
+        let page = self.search_page(jql, max_results, None).await?;
+        Ok(page.issues.into_iter().take(max_results).map(|issue| self.details(issue)).collect())
+    }
+
+    #[tracing::instrument(skip_all, fields(max_results = max_results))]
+    async fn find_users(
+        &self,
+        query: &str,
+        max_results: usize,
+    ) -> Result<Vec<JiraUser>, ClientError> {
+        let max_results = max_results.to_string();
+        send_json("jira", &self.http, Idempotency::Idempotent, |http| {
+            self.get(http, "/rest/api/3/user/search")
+                .query(&[("query", query), ("maxResults", max_results.as_str())])
+        })
+        .await
     }
 
     #[tracing::instrument(skip_all, fields(account_id = %account_id))]
