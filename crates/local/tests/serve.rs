@@ -15,7 +15,7 @@ struct Server {
     child: Child,
     base: String,
     /// Holds the Jira store of the in-process worker.
-    _data: tempfile::TempDir,
+    data: tempfile::TempDir,
 }
 
 impl Drop for Server {
@@ -43,7 +43,7 @@ fn serve_demo() -> Server {
     std::thread::spawn(move || std::io::copy(&mut lines, &mut std::io::sink()));
     let base = banner.trim().rsplit(' ').next().expect("address").to_owned();
     assert!(base.starts_with("http://127.0.0.1:"), "{banner}");
-    Server { child, base, _data: data }
+    Server { child, base, data }
 }
 
 #[tokio::test]
@@ -156,4 +156,32 @@ fn token_issue_prints_a_token_the_api_accepts() {
         .output()
         .expect("run clockwork-local");
     assert!(!refused.status.success());
+}
+
+#[tokio::test]
+async fn demo_tracks_and_syncs_its_project_on_a_schedule_with_no_typing() {
+    let server = serve_demo();
+    let url = format!("sqlite://{}", server.data.path().join("store.db").display());
+    let store = clockwork_store::Store::connect(&clockwork_store::StoreConfig::new(&url).unwrap())
+        .await
+        .expect("the runner's store");
+    let project = DEMO_PROJECT_KEYS[0];
+    let mut runs = Vec::new();
+    for _ in 0..200 {
+        runs = store.recent_runs(project, 5).await.unwrap_or_default();
+        if !runs.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(runs.first().is_some_and(|run| run.succeeded && run.issues > 0), "{runs:?}");
+    let job = store.sync_job(project).await.unwrap().expect("a schedule");
+    assert_eq!(
+        (job.cron.as_str(), job.status),
+        ("*/15 * * * *", clockwork_store::JobStatus::Active)
+    );
+    let now = chrono::Utc::now().timestamp_millis();
+    let next = job.next_run_ms.expect("a next run");
+    assert!(next > now && next <= now + 15 * 60_000, "next run {next}, now {now}");
+    assert!(store.counts().await.unwrap().issues > 0);
 }

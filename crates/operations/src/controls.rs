@@ -12,7 +12,7 @@ use crate::tick::Scheduler;
 pub enum ControlError {
     #[error("{0} is not tracked; track it first (clockwork-local projects track {0})")]
     NotTracked(String),
-    #[error("invalid cron: {0}")]
+    #[error(transparent)]
     InvalidCron(#[from] CronError),
     #[error("{account} is not watched in {project}; a backfill names watched accounts only")]
     NotWatched { project: String, account: String },

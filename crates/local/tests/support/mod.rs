@@ -19,6 +19,14 @@ pub fn local() -> Command {
         "CLOCKWORK_API_TOKEN",
         "DATABASE_URL",
         "PORT",
+        "SYNC_DEFAULT_CRON",
+        "SYNC_BACKOFF_LADDER",
+        "ALERT_ROUTES",
+        "SMTP_URL",
+        "ALERT_EMAIL_FROM",
+        "ALERT_EMAIL_TO",
+        "SLACK_WEBHOOK_URL",
+        "ALERT_WEBHOOK_URL",
     ] {
         command.env_remove(name);
     }
