@@ -3,7 +3,7 @@
 //! `jira/project.sync.requested`, and move its schedule on, in one atomic claim so two ticks
 //! (or two hosts) never start the same due run twice.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use clockwork_core::event::{Event, PROJECT_SYNC_REQUESTED};
@@ -50,7 +50,10 @@ impl Scheduler {
         if due.is_empty() {
             return Ok(TickReport::default());
         }
-        let claims: Vec<Claim> = due.iter().map(|job| self.claim(job, now_ms)).collect();
+        // Most projects share a few crons: each one's next firing is computed once a tick.
+        let mut next_of: HashMap<&str, Option<i64>> = HashMap::new();
+        let claims: Vec<Claim> =
+            due.iter().map(|job| self.claim(job, now_ms, &mut next_of)).collect();
         let claimed: HashSet<String> = self.store.claim_runs(&claims).await?.into_iter().collect();
         let mut report = TickReport::default();
         for job in due.iter().filter(|job| claimed.contains(&job.project_key)) {
@@ -73,13 +76,20 @@ impl Scheduler {
 
     /// What this tick saw of `job`, and where its schedule moves: past a scheduled run that
     /// has come, on to the cron's next firing; a requested run alone leaves it.
-    fn claim(&self, job: &SyncJob, now_ms: i64) -> Claim {
+    fn claim<'a>(
+        &self,
+        job: &'a SyncJob,
+        now_ms: i64,
+        next_of: &mut HashMap<&'a str, Option<i64>>,
+    ) -> Claim {
         let next_run_ms = if is_scheduled_due(job, now_ms) {
-            let schedule = Schedule::parse(&job.cron).unwrap_or_else(|error| {
-                tracing::warn!(project = %job.project_key, %error, "stored cron unreadable");
-                self.fallback.clone()
-            });
-            schedule.next_after_ms(now_ms)
+            *next_of.entry(job.cron.as_str()).or_insert_with(|| {
+                let schedule = Schedule::parse(&job.cron).unwrap_or_else(|error| {
+                    tracing::warn!(project = %job.project_key, %error, "stored cron unreadable");
+                    self.fallback.clone()
+                });
+                schedule.next_after_ms(now_ms)
+            })
         } else {
             job.next_run_ms
         };
