@@ -13,7 +13,9 @@ use clockwork_clients::jira_data::{DataOptions, JiraDataClient};
 use clockwork_core::config::JiraConfig;
 use clockwork_durable::Engine;
 use clockwork_jira_sync::{ProjectSync, SyncEngine, SyncOptions};
-use clockwork_notify::{Channel, EmailChannel, EmailConfig, Notifier, WebhookChannel, http_client};
+use clockwork_notify::{
+    Channel, EmailChannel, EmailConfig, Notifier, RetryPolicy, WebhookChannel, http_client,
+};
 use clockwork_operations::{Operations, OperationsConfig, Scheduler, Triggered};
 use clockwork_queue::Queue;
 use clockwork_queue::in_process::{InProcessQueue, Receiver};
@@ -97,7 +99,8 @@ impl World {
             let (queue, receiver) = InProcessQueue::new();
             let queue: Arc<dyn Queue> = Arc::new(queue);
             let settings = OperationsConfig::from_lookup(&|_| None).expect("defaults");
-            let notifier = Arc::new(Notifier::new(channels));
+            let retry = RetryPolicy { attempts: 2, base_delay: Duration::from_millis(1) };
+            let notifier = Arc::new(Notifier::new(channels).with_retry(retry));
             let site = "acme.atlassian.net".to_owned();
             let operations = Operations::new(&settings, store.clone(), Some(queue), notifier, site);
             let sync = SyncEngine::new(client, store.clone(), SyncOptions::default())
@@ -261,6 +264,21 @@ on_both_databases! { run_rule, World;
         world.run_enqueued().await;
         assert_eq!(world.job().await.status, JobStatus::Active);
         assert_eq!(world.hooks.wait_for(2).await.len(), 2);
+    }
+
+    async fn an_undelivered_alert_is_retried_then_logged_with_the_channels_failure_count(world) {
+        world.hooks.fail_next(2, 503, "unavailable");
+        for _ in 0..3 {
+            world.jira.inject(SEARCH, Fault::Status(401), 1);
+            world.next_scheduled_run().await;
+        }
+        let attempts = world.hooks.wait_for(2).await;
+        assert_eq!(attempts.len(), 2, "two attempts, then given up");
+        let logs = world.store.sync_logs(PROJECT, 10).await.unwrap();
+        let undelivered = logs.iter().find(|log| log.message.starts_with("alert not delivered")).expect("logged");
+        let details = undelivered.details.as_ref().unwrap();
+        assert_eq!((undelivered.level, details["channel"].as_str()), (LogLevel::Warn, Some("webhook")));
+        assert_eq!((details["failures"].as_u64(), details["retryable"].as_bool()), (Some(1), Some(true)));
     }
 
     async fn pause_resume_and_reschedule_change_what_the_tick_starts(world) {
