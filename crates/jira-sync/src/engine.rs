@@ -68,6 +68,9 @@ pub struct RunState {
     pub full: bool,
     /// Who holds the project's lease: a process, or a worker run's id.
     pub holder: String,
+    /// When the lease was last taken or renewed (the store's clock, epoch ms).
+    #[serde(default)]
+    lease_renewed_ms: i64,
     pub started_ms: i64,
     /// The project's watchlist when the run began.
     tracked: Vec<String>,
@@ -221,7 +224,26 @@ impl SyncEngine {
         full: bool,
         progress: &dyn Progress,
     ) -> Result<SyncSummary, SyncError> {
-        let mut state = self.begin(project, full, &[], &self.options.holder).await?;
+        let holder = &self.options.holder;
+        let state = self.begin(project, full, &[], holder).await?;
+        let result = self.run_to_end(state, progress).await;
+        if let Err(error) = &result
+            && error.is_retryable()
+            && !matches!(error, SyncError::Busy(_))
+        {
+            // A one-shot run has no retry under its holder: the project is free again.
+            if let Err(store_error) = self.store.release_lease(project, holder).await {
+                tracing::error!(%store_error, "could not release the lease");
+            }
+        }
+        result
+    }
+
+    async fn run_to_end(
+        &self,
+        mut state: RunState,
+        progress: &dyn Progress,
+    ) -> Result<SyncSummary, SyncError> {
         if progress.wants_total() {
             let count =
                 async |state: &mut RunState| Ok(self.jira.approximate_count(&state.jql()).await?);
@@ -254,6 +276,7 @@ impl SyncEngine {
             project: project.to_owned(),
             full,
             holder: holder.to_owned(),
+            lease_renewed_ms: self.store.now_ms(),
             started_ms,
             tracked: Vec::new(),
             backfill: backfill.to_vec(),
@@ -337,8 +360,10 @@ impl SyncEngine {
         self.settle(state, result).await
     }
 
-    /// Passes a result through; a failure is first logged with its classified code and
-    /// the lease given back, so the project is free for the retry.
+    /// Passes a result through; a failure is first logged with its classified code. A
+    /// permanent failure gives the lease back; a retryable one keeps it for the run's retry
+    /// (the worker redelivers the run under the same holder), so no other run slips in
+    /// between and the retry never finds the project busy.
     async fn settle<T>(
         &self,
         state: &RunState,
@@ -362,7 +387,10 @@ impl SyncEngine {
                 .set_sync_status(project, SyncEntity::Issues, SyncStatus::Failed, Some(&message))
                 .await?;
             self.store.append_log(project, LogLevel::Error, &message, Some(&details)).await?;
-            self.store.release_lease(project, &state.holder).await
+            if !error.is_retryable() {
+                self.store.release_lease(project, &state.holder).await?;
+            }
+            Ok::<(), StoreError>(())
         };
         if let Err(store_error) = writes.await {
             tracing::error!(%store_error, "could not record the failure");
@@ -400,9 +428,7 @@ impl SyncEngine {
         state: &mut RunState,
         prefetched: Option<Prefetched>,
     ) -> Result<Option<Prefetched>, SyncError> {
-        if !self.store.try_lease(&state.project, &state.holder, self.options.lease).await? {
-            return Err(SyncError::Busy(state.project.clone()));
-        }
+        self.renew_lease(state).await?;
         if state.reseek {
             // Within a run the search itself produced the cursor: no overlap is needed.
             state.since_ms = self.issue_cursor(&state.project).await?;
@@ -423,6 +449,19 @@ impl SyncEngine {
         let (committed, prefetched) = tokio::join!(self.commit_page(state, page), prefetch);
         committed?;
         prefetched
+    }
+
+    /// Renews the lease once half of it has passed since it was last taken.
+    async fn renew_lease(&self, state: &mut RunState) -> Result<(), SyncError> {
+        let now = self.store.now_ms();
+        if now - state.lease_renewed_ms < duration_ms(self.options.lease) / 2 {
+            return Ok(());
+        }
+        if !self.store.try_lease(&state.project, &state.holder, self.options.lease).await? {
+            return Err(SyncError::Busy(state.project.clone()));
+        }
+        state.lease_renewed_ms = now;
+        Ok(())
     }
 
     async fn search_page(&self, jql: &str, token: Option<&str>) -> Result<SearchPage, SyncError> {

@@ -351,4 +351,46 @@ on_both_databases! { Site::run, Site;
         assert_eq!(outcomes, [(false, Some("AUTH_EXPIRED"), false), (true, None, false)]);
         assert_eq!(runs[1].issues, 5);
     }
+
+    async fn a_retryable_failure_keeps_the_lease_for_the_retry_and_a_permanent_one_frees_it(site) {
+        site.jira.seed_project("KAN", 150, 0, 0);
+        site.store.track_project("KAN", "10000", "Kanban").await.expect("track");
+        let state = site.engine.begin("KAN", true, &[], "run-a").await.expect("begin");
+        site.jira.inject(SEARCH, Fault::Status(500), 3);
+        let error = site.engine.next_batch(state.clone(), None).await.expect_err("500s");
+        assert!(error.is_retryable(), "{error}");
+        let other = Duration::from_secs(60);
+        assert!(!site.store.try_lease("KAN", "run-b", other).await.unwrap(), "kept for the retry");
+        // The retry, under the same holder, carries on.
+        let (state, _) = site.engine.next_batch(state, None).await.expect("the retry");
+        site.jira.inject(SEARCH, Fault::Status(401), 1);
+        let error = site.engine.next_batch(state, None).await.expect_err("401");
+        assert!(!error.is_retryable(), "{error}");
+        assert!(site.store.try_lease("KAN", "run-b", other).await.unwrap(), "freed");
+    }
+
+    async fn a_one_shot_sync_frees_the_project_after_a_retryable_failure(site) {
+        site.jira.seed_project("KAN", 5, 0, 0);
+        site.store.track_project("KAN", "10000", "Kanban").await.expect("track");
+        site.jira.inject(SEARCH, Fault::Status(500), 3);
+        assert!(site.sync(true).await.expect_err("500s").is_retryable());
+        site.sync(true).await.expect("the next run is not told the project is busy");
+    }
+
+    async fn the_lease_is_renewed_every_half_lease_not_every_batch(site) {
+        site.jira.seed_project("KAN", 350, 0, 0);
+        site.store.track_project("KAN", "10000", "Kanban").await.expect("track");
+        let clock = Arc::new(std::sync::atomic::AtomicI64::new(chrono::Utc::now().timestamp_millis()));
+        let now = clock.clone();
+        let store = site.store.clone().with_clock(Arc::new(move || now.load(std::sync::atomic::Ordering::SeqCst)));
+        let lease = Duration::from_secs(600);
+        let engine = SyncEngine::new(site.client.clone(), store.clone(), SyncOptions { lease, ..SyncOptions::default() });
+        let state = engine.begin("KAN", true, &[], "run-a").await.expect("begin");
+        let (_, taken) = store.lease("KAN").await.unwrap().expect("leased");
+        let (state, page) = engine.next_batch(state, None).await.expect("batch 1");
+        assert_eq!(store.lease("KAN").await.unwrap().unwrap().1, taken, "not renewed within half a lease");
+        clock.fetch_add(301_000, std::sync::atomic::Ordering::SeqCst);
+        engine.next_batch(state, page).await.expect("batch 2");
+        assert_eq!(store.lease("KAN").await.unwrap().unwrap().1, taken + 301_000, "renewed past half");
+    }
 }

@@ -11,6 +11,7 @@ use clockwork_cache::memory::MemoryCache;
 use clockwork_clients::HttpOptions;
 use clockwork_clients::jira_data::{DataOptions, JiraDataClient};
 use clockwork_core::config::JiraConfig;
+use clockwork_core::event::Event;
 use clockwork_durable::Engine;
 use clockwork_jira_sync::{ProjectSync, SyncEngine, SyncOptions};
 use clockwork_notify::{
@@ -40,6 +41,8 @@ struct World {
     operations: Operations,
     engine: Engine,
     receiver: tokio::sync::Mutex<Receiver>,
+    /// A run that failed retryably: the queue delivers it again, under its lease.
+    redelivery: tokio::sync::Mutex<Option<Event>>,
     hooks: WebhookReceiver,
     smtp: Option<SmtpSink>,
 }
@@ -115,6 +118,7 @@ impl World {
                 operations,
                 engine,
                 receiver: receiver.into(),
+                redelivery: None.into(),
                 hooks,
                 smtp,
             };
@@ -128,12 +132,20 @@ impl World {
         self.operations.scheduler.as_ref().expect("a queue")
     }
 
-    /// Moves the clock to the project's next scheduled run, ticks, and runs what the tick
-    /// started as the worker would; how many runs it started.
+    /// Moves the clock to the project's next scheduled run and runs what comes then, as
+    /// the worker would: the queue's redelivery of a run that failed retryably (it still
+    /// holds the project), else what the tick starts. How many runs it ran.
     async fn next_scheduled_run(&self) -> usize {
         let job = self.store.sync_job(PROJECT).await.expect("job").expect("a schedule");
         self.clock.store(job.next_run_ms.expect("a next run"), Ordering::SeqCst);
-        self.tick().await
+        let redelivery = self.redelivery.lock().await.take();
+        match redelivery {
+            Some(event) => {
+                self.handle(event).await;
+                1
+            }
+            None => self.tick().await,
+        }
     }
 
     async fn tick(&self) -> usize {
@@ -147,7 +159,13 @@ impl World {
     /// Runs the next enqueued sync as the worker would.
     async fn run_enqueued(&self) {
         let event = self.receiver.lock().await.recv().await.expect("an enqueued run");
-        self.engine.handle(&event).await;
+        self.handle(event).await;
+    }
+
+    async fn handle(&self, event: Event) {
+        if self.engine.handle(&event).await.should_retry() {
+            *self.redelivery.lock().await = Some(event);
+        }
     }
 
     async fn job(&self) -> clockwork_store::SyncJob {

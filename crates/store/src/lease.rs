@@ -26,6 +26,13 @@ impl Store {
         Ok(self.pool.execute(statement).await? > 0)
     }
 
+    /// Who holds the project's lease and until when (epoch ms), expired or not.
+    pub async fn lease(&self, project: &str) -> Result<Option<(String, i64)>> {
+        let statement =
+            Statement::new("SELECT holder, expires_ms FROM sync_leases WHERE project_key = $1");
+        self.pool.fetch_optional(statement.bind(project)).await
+    }
+
     /// Gives the lease back; false when this holder did not hold it (any more).
     pub async fn release_lease(&self, project: &str, holder: &str) -> Result<bool> {
         let statement =
