@@ -4,6 +4,10 @@
 //! (`warn,clockwork_api=debug`). Span and field filters (`[span{field=x}]=debug`) are not
 //! supported: they would need `EnvFilter`, whose regex engine costs every function binary
 //! about 0.3 MB. A value that does not parse is reported on stderr and `info` is used.
+//!
+//! Colour codes are written only when stderr is a terminal: never into files or CloudWatch.
+
+use std::io::IsTerminal;
 
 use tracing::level_filters::LevelFilter;
 use tracing_subscriber::filter::Targets;
@@ -33,7 +37,9 @@ pub fn init(format: LogFormat) {
         eprintln!("RUST_LOG is not understood ({problem}); logging at info");
         Targets::new().with_default(LevelFilter::INFO)
     });
-    let builder = tracing_subscriber::fmt().with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal());
     let _already_set = match format {
         LogFormat::Json => builder.json().flatten_event(true).finish().with(filter).try_init(),
         LogFormat::Pretty => builder.compact().finish().with(filter).try_init(),

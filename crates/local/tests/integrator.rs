@@ -160,3 +160,22 @@ fn users_match_reports_unmatched_hidden_email_users() {
     assert!(unmatched.contains("Priya Sharma"), "{report}");
     assert!(!unmatched.contains("Sofia Rossi"), "{report}");
 }
+
+#[test]
+fn logs_written_to_a_pipe_carry_no_colour_codes() {
+    let workspace = Workspace::new();
+    let mut child = local()
+        .env("DATABASE_URL", format!("sqlite://{}", workspace.database().display()))
+        .args(["serve", "--demo", "--port", "0"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn clockwork-local");
+    // The demo logs as it starts (auth off, the first syncs); two seconds is plenty.
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    child.kill().expect("kill");
+    let output = child.wait_with_output().expect("wait");
+    let logs = stderr(&output);
+    assert!(logs.contains("WARN") || logs.contains("INFO"), "no log lines to check: {logs}");
+    assert!(!logs.contains('\u{1b}'), "ANSI escapes in piped logs: {logs:?}");
+}
