@@ -48,10 +48,10 @@ pub async fn with_project_sync(
     store: Store,
     queue: Arc<dyn Queue>,
     operations: &Operations,
-) -> Result<Engine, StoreError> {
+) -> Result<Engine, StartupError> {
     store.migrate().await?;
     let client = Arc::new(JiraDataClient::new(jira, DataOptions::default()));
-    let sync = SyncEngine::new(client, store, SyncOptions::default())
+    let sync = SyncEngine::new(client, store, SyncOptions::from_env()?)
         .with_observer(operations.telemetry.clone());
     let mut engine = engine.register(Arc::new(ProjectSync::new(Arc::new(sync))));
     if let Some(scheduler) = &operations.scheduler {

@@ -1,6 +1,6 @@
 //! The I/O part: pages Jira and commits each batch, its children and the cursor together.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -9,6 +9,7 @@ use clockwork_clients::jira_data::{
     ChangeFeed, DataIssue, JiraData, JiraDataError, SearchPage, project_issues_jql,
 };
 use clockwork_core::IssueId;
+use clockwork_core::config::{ConfigError, Lookup, process_env};
 use clockwork_store::model::{IssueBatch, IssueRecord, JiraUser, Sprint};
 use clockwork_store::sync_state::{LogLevel, SyncEntity, SyncStatus};
 use clockwork_store::{FeedCursors, RunRecord, Store, StoreError};
@@ -30,6 +31,32 @@ pub struct SyncOptions {
     pub lease: Duration,
     /// Who holds the lease (host and process).
     pub holder: String,
+    /// The largest share of a project's live issues one sweep may mark deleted; past it
+    /// they wait for the next sweep to confirm (`SYNC_MAX_DELETION_SHARE`, default 0.5).
+    pub max_deletion_share: f64,
+}
+
+impl SyncOptions {
+    /// The defaults, with `SYNC_MAX_DELETION_SHARE` (a share between 0 and 1) when set.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(&process_env)
+    }
+
+    pub fn from_lookup(env: Lookup<'_>) -> Result<Self, ConfigError> {
+        let mut options = Self::default();
+        if let Some(text) = env("SYNC_MAX_DELETION_SHARE") {
+            options.max_deletion_share = text
+                .trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|share| (0.0..=1.0).contains(share))
+                .ok_or_else(|| ConfigError::Invalid {
+                    name: "SYNC_MAX_DELETION_SHARE",
+                    reason: format!("{text:?} is not a share between 0 and 1, e.g. 0.5"),
+                })?;
+        }
+        Ok(options)
+    }
 }
 
 impl Default for SyncOptions {
@@ -40,6 +67,7 @@ impl Default for SyncOptions {
             sweep_every: Duration::from_secs(24 * 3600),
             lease: Duration::from_secs(20 * 60),
             holder: format!("pid-{}", std::process::id()),
+            max_deletion_share: 0.5,
         }
     }
 }
@@ -187,9 +215,9 @@ pub struct NoProgress;
 impl Progress for NoProgress {}
 
 pub struct SyncEngine {
-    jira: Arc<dyn JiraData>,
-    store: Store,
-    options: SyncOptions,
+    pub(crate) jira: Arc<dyn JiraData>,
+    pub(crate) store: Store,
+    pub(crate) options: SyncOptions,
     observer: Option<Arc<dyn RunObserver>>,
 }
 
@@ -526,8 +554,9 @@ impl SyncEngine {
         if state.full || sweep_due {
             self.sprints(&project, summary).await?;
             self.assignable_users(&project, summary).await?;
-            self.sweep(&project, summary).await?;
-            self.store.set_last_sweep_ms(&project, state.started_ms).await?;
+            if self.sweep(&project, summary).await? {
+                self.store.set_last_sweep_ms(&project, state.started_ms).await?;
+            }
         }
         if self.store.tracked_users(&project).await? != state.tracked {
             // Someone was watched while this run went on; its batches moved the cursor
@@ -683,32 +712,6 @@ impl SyncEngine {
             self.jira.assignable_users(project).await?.iter().map(normalize::user).collect();
         summary.users += users.len() as u64;
         self.store.upsert_users(&users).await?;
-        Ok(())
-    }
-
-    /// Marks issues gone from Jira as deleted: a cheap id-only search of the project.
-    async fn sweep(&self, project: &str, summary: &mut SyncSummary) -> Result<(), SyncError> {
-        let jql = project_issues_jql(project, None);
-        let mut live: HashSet<String> = HashSet::new();
-        let mut token: Option<String> = None;
-        loop {
-            let page = self.jira.search(&jql, &["id"], 5000, token.as_deref()).await?;
-            live.extend(page.issues.into_iter().map(|issue| issue.id));
-            match page.next_page_token {
-                Some(next) if !page.is_last => token = Some(next),
-                _ => break,
-            }
-        }
-        if live.is_empty() {
-            // An empty listing is far likelier a permission or indexing hiccup than a
-            // project emptied: never take it as "everything was deleted".
-            let message = "the sweep found no issues at all; nothing was marked deleted";
-            tracing::warn!(project, message);
-            self.store.append_log(project, LogLevel::Warn, message, None).await?;
-            return Ok(());
-        }
-        let now = Utc::now().timestamp_millis();
-        summary.deleted += self.store.mark_issues_deleted(project, &live, now).await? as u64;
         Ok(())
     }
 }

@@ -5,12 +5,14 @@
 //! filtering, cursor arithmetic); [`engine`] is the I/O part that pages Jira and commits each
 //! batch of up to 100 issues, with its children and the cursor, in one transaction;
 //! [`function`] runs it as the worker's durable steps; [`users`] matches Jira users to team
-//! members; [`observe`] is how the operations engine hears of each run's end.
+//! members; [`observe`] is how the operations engine hears of each run's end; `sweep`
+//! marks issues gone from Jira deleted, never a project's whole by mistake.
 
 pub mod engine;
 pub mod function;
 pub mod normalize;
 pub mod observe;
+mod sweep;
 pub mod users;
 
 pub use engine::{

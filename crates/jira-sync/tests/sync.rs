@@ -393,4 +393,51 @@ on_both_databases! { Site::run, Site;
         engine.next_batch(state, page).await.expect("batch 2");
         assert_eq!(store.lease("KAN").await.unwrap().unwrap().1, taken + 301_000, "renewed past half");
     }
+
+    async fn a_project_hidden_for_one_run_and_restored_loses_nothing(site) {
+        site.jira.seed_project("KAN", 120, 1, 1);
+        site.store.track_project("KAN", "10000", "Kanban").await.expect("track");
+        site.sync(true).await.expect("first sync");
+        let before = site.store.counts().await.expect("counts");
+        site.jira.set_project_browsable("KAN", false);
+        site.sync(true).await.expect("a sync that sees nothing");
+        let logs = site.store.sync_logs("KAN", 5).await.unwrap();
+        let warned = logs.iter().find(|log| log.details.as_ref().is_some_and(|d| d["code"] == "PROJECT_NOT_VISIBLE"));
+        assert!(warned.is_some_and(|log| log.message.contains("Browse permission")), "{logs:?}");
+        site.jira.set_project_browsable("KAN", true);
+        site.sync(true).await.expect("visible again");
+        let after = site.store.counts().await.expect("counts");
+        assert_eq!((after.issues, after.issues_deleted, after.comments_deleted), (before.issues, 0, 0));
+    }
+
+    async fn most_issues_vanishing_at_once_wait_for_a_second_sweep(site) {
+        let seeded = site.jira.seed_project("KAN", 100, 0, 0);
+        site.store.track_project("KAN", "10000", "Kanban").await.expect("track");
+        site.sync(true).await.expect("first sync");
+        // An issue security change hides 60 of 100 issues for one run.
+        let hidden: Vec<String> = seeded.issue_ids.clone().take(60).map(|id| id.to_string()).collect();
+        for id in &hidden {
+            site.jira.set_issue_browsable(id, false);
+        }
+        site.sync(true).await.expect("sync");
+        assert_eq!(site.store.counts().await.unwrap().issues_deleted, 0, "held back");
+        let logs = site.store.sync_logs("KAN", 5).await.unwrap();
+        let held = logs.iter().find(|log| log.details.as_ref().is_some_and(|d| d["code"] == "DELETIONS_HELD_BACK"));
+        assert_eq!(held.and_then(|log| log.details.as_ref()).map(|d| d["unobserved"].clone()), Some(json!(60)));
+        for id in &hidden {
+            site.jira.set_issue_browsable(id, true);
+        }
+        // The confirming sweep runs at the next (incremental) run, not a day later.
+        site.sync(false).await.expect("sync");
+        assert_eq!(site.store.counts().await.unwrap().issues_deleted, 0, "restored, not deleted");
+        for id in &hidden {
+            assert!(site.jira.remove_issue(id));
+        }
+        // Really deleted: the next sweep holds them back (an incremental run sweeps again
+        // after one that held deletions back), the one after confirms.
+        site.sync(true).await.expect("sync");
+        assert_eq!(site.store.counts().await.unwrap().issues_deleted, 0);
+        site.sync(false).await.expect("the confirming sweep");
+        assert_eq!(site.store.counts().await.unwrap().issues_deleted, 60, "gone twice: deleted");
+    }
 }

@@ -84,7 +84,7 @@ async fn jira(args: JiraArgs) -> Result<()> {
     let (store, _) = wiring::store().await?;
     let operations = wiring::operations(&store, Some(&upstreams.jira))?;
     let client = Arc::new(JiraDataClient::new(&upstreams.jira, DataOptions::default()));
-    let engine = SyncEngine::new(client, store.clone(), SyncOptions::default())
+    let engine = SyncEngine::new(client, store.clone(), SyncOptions::from_env()?)
         .with_observer(operations.telemetry);
     let Some(project) = &args.project else {
         return all_projects(&engine, &store, args.full).await;

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use tracing::instrument;
 
 use crate::error::{Result, StoreError};
-use crate::model::{Comment, IssueBatch, IssueRecord, Stored};
+use crate::model::{Comment, IssueBatch, IssueRecord, Stored, Sweep};
 use crate::pool::{Statement, Tx};
 use crate::sync_state::{SyncEntity, set_cursor};
 use crate::{Issue, Store, sprints, sql, users, worklogs};
@@ -52,33 +52,57 @@ impl Store {
     }
 
     /// The sweep: soft-deletes the project's stored, live issues whose ids Jira no longer
-    /// lists, and restores deleted ones that are listed again. Returns how many it deleted.
+    /// lists, and restores deleted ones that are listed again. When more than `max_share`
+    /// of the live issues are missing at once (a permission or index hiccup far likelier
+    /// than a mass deletion), the newly missing ones are only marked unobserved: the next
+    /// sweep deletes those still missing and clears the mark of those listed again.
     #[instrument(skip_all, fields(project, live = live_ids.len()))]
-    pub async fn mark_issues_deleted(
+    pub async fn sweep_issues(
         &self,
         project: &str,
         live_ids: &HashSet<String>,
         now_ms: i64,
-    ) -> Result<usize> {
+        max_share: f64,
+    ) -> Result<Sweep> {
         let mut tx = self.pool.begin().await?;
-        let stored: Vec<(String, Option<i64>)> = tx
+        let stored: Vec<(String, Option<i64>, Option<i64>)> = tx
             .fetch_all(
-                Statement::new("SELECT id, deleted_at FROM issues WHERE project_key = $1")
-                    .bind(project),
+                Statement::new(
+                    "SELECT id, deleted_at, unobserved_ms FROM issues WHERE project_key = $1",
+                )
+                .bind(project),
             )
             .await?;
-        let (mut gone, mut back) = (Vec::new(), Vec::new());
-        for (id, deleted_at) in &stored {
-            match (deleted_at.is_some(), live_ids.contains(id)) {
-                (false, false) => gone.push(id.as_str()),
-                (true, true) => back.push(id.as_str()),
+        let live_count = stored.iter().filter(|(_, deleted_at, _)| deleted_at.is_none()).count();
+        let (mut fresh, mut confirmed, mut back, mut seen_again) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for (id, deleted_at, unobserved_ms) in &stored {
+            match (deleted_at.is_some(), live_ids.contains(id), unobserved_ms.is_some()) {
+                (false, false, false) => fresh.push(id.as_str()),
+                (false, false, true) => confirmed.push(id.as_str()),
+                (true, true, _) => back.push(id.as_str()),
+                (false, true, true) => seen_again.push(id.as_str()),
                 _ => {}
             }
         }
+        let missing = fresh.len() + confirmed.len();
+        let held_back = missing as f64 > max_share * live_count as f64;
+        let (gone, unobserved) = if held_back {
+            (confirmed, fresh)
+        } else {
+            (fresh.into_iter().chain(confirmed).collect(), Vec::new())
+        };
         set_issues_deleted_at(&mut tx, &gone, Some(now_ms)).await?;
         set_issues_deleted_at(&mut tx, &back, None).await?;
+        set_issues_unobserved(&mut tx, &unobserved, Some(now_ms)).await?;
+        let cleared: Vec<&str> = gone.iter().chain(&back).chain(&seen_again).copied().collect();
+        set_issues_unobserved(&mut tx, &cleared, None).await?;
         tx.commit().await?;
-        Ok(gone.len())
+        Ok(Sweep {
+            deleted: gone.len(),
+            unobserved: unobserved.len(),
+            restored: back.len() + seen_again.len(),
+        })
     }
 
     /// One issue with its sprint ids, deleted or not.
@@ -292,12 +316,26 @@ async fn soft_delete_missing(
 }
 
 async fn set_issues_deleted_at(tx: &mut Tx, ids: &[&str], deleted_at: Option<i64>) -> Result<()> {
+    set_issues_column(tx, "deleted_at", ids, deleted_at).await
+}
+
+async fn set_issues_unobserved(tx: &mut Tx, ids: &[&str], at: Option<i64>) -> Result<()> {
+    set_issues_column(tx, "unobserved_ms", ids, at).await
+}
+
+/// Sets one timestamp column of the issues `ids`.
+async fn set_issues_column(
+    tx: &mut Tx,
+    column: &'static str,
+    ids: &[&str],
+    value: Option<i64>,
+) -> Result<()> {
     for chunk in sql::chunks(tx.backend(), ids, 1, 1) {
         let mut statement = Statement::new(format!(
-            "UPDATE issues SET deleted_at = $1 WHERE id IN ({})",
+            "UPDATE issues SET {column} = $1 WHERE id IN ({})",
             sql::list(chunk.len(), 2)
         ))
-        .bind(deleted_at);
+        .bind(value);
         for &id in chunk {
             statement.push(id);
         }

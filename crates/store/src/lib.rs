@@ -37,8 +37,8 @@ mod worklogs;
 pub use config::{Backend, StoreConfig};
 pub use error::StoreError;
 pub use model::{
-    Comment, Issue, IssueBatch, IssueRecord, JiraUser, Sprint, Stored, TableCounts, TeamMember,
-    TrackedProject, Worklog,
+    Comment, Issue, IssueBatch, IssueRecord, JiraUser, Sprint, Stored, Sweep, TableCounts,
+    TeamMember, TrackedProject, Worklog,
 };
 pub use schedule::{Claim, JobHealth, Requested, RunRecord, RunRequest, SyncJob};
 pub use sync_state::{JobStatus, LogLevel, SyncEntity, SyncLog, SyncState, SyncStatus};

@@ -165,3 +165,14 @@ pub struct TableCounts {
     pub sync_logs: i64,
     pub sync_leases: i64,
 }
+
+/// What one deletion sweep did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Sweep {
+    /// Issues marked deleted.
+    pub deleted: usize,
+    /// Issues missing while too many were: kept live, marked for the next sweep to confirm.
+    pub unobserved: usize,
+    /// Deleted or unobserved issues Jira lists again.
+    pub restored: usize,
+}

@@ -201,6 +201,15 @@ impl Store {
         Ok(self.sync_state(project, SyncEntity::Sweep).await?.and_then(|state| state.cursor_ms))
     }
 
+    /// Makes the project's next run sweep, whenever the last sweep was.
+    pub async fn forget_last_sweep(&self, project: &str) -> Result<()> {
+        let statement = Statement::new(
+            "UPDATE sync_states SET cursor_ms = NULL WHERE project_key = $1 AND entity = $2",
+        );
+        self.pool.execute(statement.bind(project).bind(SyncEntity::Sweep.as_str())).await?;
+        Ok(())
+    }
+
     pub async fn set_last_sweep_ms(&self, project: &str, at_ms: i64) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         set_cursor(&mut tx, project, SyncEntity::Sweep, at_ms).await?;

@@ -151,6 +151,29 @@ on_both_databases! { crate::run, crate::TestDb;
         assert_eq!(worklogs[1].deleted_at_ms, Some(db.now_ms() - 5000));
     }
 
+    async fn a_sweep_missing_more_than_the_share_marks_them_unobserved_for_the_next_to_confirm(db) {
+        let store = db.store().await;
+        store.apply_batch(&batch(0..10, 0, 0)).await.unwrap();
+        let at = fixtures::UPDATED0 + 10_000_000;
+        let listed = |ids: std::ops::Range<u32>| ids.map(issue_id).collect::<HashSet<String>>();
+        // Six of ten gone at once: none deleted, six held back.
+        let sweep = store.sweep_issues(PROJECT, &listed(0..4), at, 0.5).await.unwrap();
+        assert_eq!((sweep.deleted, sweep.unobserved), (0, 6));
+        assert_eq!(store.counts().await.unwrap().issues_deleted, 0);
+        // They come back: nothing deleted, the marks cleared.
+        let sweep = store.sweep_issues(PROJECT, &listed(0..10), at + 1, 0.5).await.unwrap();
+        assert_eq!((sweep.deleted, sweep.unobserved, sweep.restored), (0, 0, 6));
+        // Gone in two sweeps in a row: the second confirms the deletion.
+        store.sweep_issues(PROJECT, &listed(0..4), at + 2, 0.5).await.unwrap();
+        let sweep = store.sweep_issues(PROJECT, &listed(0..4), at + 3, 0.5).await.unwrap();
+        assert_eq!((sweep.deleted, sweep.unobserved), (6, 0));
+        let issue = store.issue(&issue_id(9)).await.unwrap().unwrap();
+        assert_eq!(issue.deleted_at_ms, Some(at + 3));
+        // Under the share, deletions are immediate.
+        let sweep = store.sweep_issues(PROJECT, &listed(0..3), at + 4, 0.5).await.unwrap();
+        assert_eq!((sweep.deleted, sweep.unobserved), (1, 0));
+    }
+
     async fn the_sweep_soft_deletes_missing_issues_and_restores_returning_ones(db) {
         let store = db.store().await;
         store.apply_batch(&batch(0..5, 1, 0)).await.unwrap();
@@ -161,18 +184,19 @@ on_both_databases! { crate::run, crate::TestDb;
 
         let live: HashSet<String> = (0..3).map(issue_id).collect();
         let at = fixtures::UPDATED0 + 10_000_000;
-        assert_eq!(store.mark_issues_deleted(PROJECT, &live, at).await.unwrap(), 2);
+        assert_eq!(store.sweep_issues(PROJECT, &live, at, 0.5).await.unwrap().deleted, 2);
         for n in 0..5 {
             let issue = store.issue(&issue_id(n)).await.unwrap().unwrap();
             assert_eq!(issue.deleted_at_ms, (n >= 3).then_some(at), "issue {n}");
         }
         assert!(!store.issue(&issue_id(50)).await.unwrap().unwrap().is_deleted());
-        assert_eq!(store.mark_issues_deleted(PROJECT, &live, at + 1).await.unwrap(), 0);
+        assert_eq!(store.sweep_issues(PROJECT, &live, at + 1, 0.5).await.unwrap().deleted, 0);
         let issue = store.issue(&issue_id(4)).await.unwrap().unwrap();
         assert_eq!(issue.deleted_at_ms, Some(at), "the first deletion time stays");
 
         let all: HashSet<String> = (0..5).map(issue_id).collect();
-        assert_eq!(store.mark_issues_deleted(PROJECT, &all, at + 2).await.unwrap(), 0);
+        let sweep = store.sweep_issues(PROJECT, &all, at + 2, 0.5).await.unwrap();
+        assert_eq!((sweep.deleted, sweep.restored), (0, 2));
         assert_eq!(store.counts().await.unwrap().issues_deleted, 0);
 
         assert_eq!(store.last_sweep_ms(PROJECT).await.unwrap(), None);

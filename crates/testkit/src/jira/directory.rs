@@ -37,7 +37,8 @@ pub(super) async fn projects(
         Err(message) => return error(StatusCode::BAD_REQUEST, &message),
     };
     let data = shared.data();
-    let mut projects: Vec<&FakeProject> = data.projects.iter().collect();
+    let mut projects: Vec<&FakeProject> =
+        data.projects.iter().filter(|p| !data.unbrowsable.contains(&p.key)).collect();
     projects.sort_by(|a, b| a.key.cmp(&b.key));
     let renderer = Renderer::new(&shared.base_url, &data);
     let values: Vec<Value> =

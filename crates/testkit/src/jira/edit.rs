@@ -196,6 +196,27 @@ impl FakeJira {
         self.shared.edit().assignable.insert(project_key.to_ascii_uppercase(), ids);
     }
 
+    /// Takes away (or gives back) the account's Browse permission on a project, by key:
+    /// its issues leave every search and the project the project list.
+    pub fn set_project_browsable(&self, key: &str, browsable: bool) {
+        self.set_browsable(key.to_ascii_uppercase(), browsable);
+    }
+
+    /// Hides (or shows again) one issue, by id, from every search, as an issue security
+    /// level the account is not in does.
+    pub fn set_issue_browsable(&self, issue_id: &str, browsable: bool) {
+        self.set_browsable(issue_id.to_owned(), browsable);
+    }
+
+    fn set_browsable(&self, name: String, browsable: bool) {
+        let mut data = self.shared.edit();
+        if browsable {
+            data.unbrowsable.remove(&name);
+        } else {
+            data.unbrowsable.insert(name);
+        }
+    }
+
     /// Leaves this issue (by id) out of the next search that would find it, as Jira's
     /// eventually consistent index does for an issue updated a moment ago.
     pub fn hide_from_next_search(&self, issue_id: &str) {

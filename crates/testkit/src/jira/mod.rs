@@ -74,6 +74,9 @@ struct JiraData {
     assignable: HashMap<String, Vec<String>>,
     /// Issue ids the next search that would find them leaves out (eventual consistency).
     hidden_once: HashSet<String>,
+    /// Issue ids and project keys (upper case) the account may not browse: searches and the
+    /// project list leave them out, as Jira does after a permission or security change.
+    unbrowsable: HashSet<String>,
     /// Bumped by every change through the handle; caches are valid for one version.
     version: u64,
     caches: Caches,

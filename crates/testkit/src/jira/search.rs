@@ -129,6 +129,10 @@ fn matching(data: &JiraData, query: &Query) -> Vec<usize> {
     let mut slots: Vec<(usize, &FakeIssue)> = data
         .issues
         .iter()
+        .filter(|(_, entry)| {
+            !data.unbrowsable.contains(&entry.issue.id)
+                && !data.unbrowsable.contains(&entry.issue.project_key.to_ascii_uppercase())
+        })
         .filter(|(_, entry)| query.matches(&Candidate { entry, data }))
         .map(|(slot, entry)| (slot, &entry.issue))
         .collect();
