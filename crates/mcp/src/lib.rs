@@ -43,6 +43,11 @@ use crate::tools::Tools;
 /// The path the MCP server is served under.
 pub const PATH: &str = "/api/mcp";
 
+/// Whether `path` is the MCP server's (with or without a trailing slash).
+pub fn serves(path: &str) -> bool {
+    path.strip_suffix('/').unwrap_or(path) == PATH
+}
+
 /// Serves one MCP request.
 #[tracing::instrument(skip_all, fields(route = "Mcp", method = %request.method()))]
 pub async fn handle(app: Arc<App>, request: Request<Bytes>) -> Response<Bytes> {
@@ -82,4 +87,17 @@ fn parse_error(error: &serde_json::Error) -> Response<Bytes> {
         .headers_mut()
         .insert(header::CONTENT_TYPE, header::HeaderValue::from_static("application/json"));
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_mcp_path_is_served_with_or_without_a_trailing_slash() {
+        assert!(serves("/api/mcp"));
+        assert!(serves("/api/mcp/"));
+        assert!(!serves("/api/mcp/x"));
+        assert!(!serves("/api/mcpx"));
+    }
 }
