@@ -11,8 +11,8 @@
 //!
 //! - the caller's bearer token is checked before anything is parsed, with the REST routes'
 //!   401 answers (`AUTH_REQUIRED`, `AUTH_INVALID`, `AUTH_EXPIRED`);
-//! - a body that is not JSON is answered as JSON-RPC says (-32700, HTTP 400), where the SDK
-//!   would answer 415 in plain text.
+//! - a body that is not JSON, or not one JSON-RPC message, is answered as JSON-RPC says
+//!   (-32700 or -32600, HTTP 400), where the SDK would answer 415 in plain text.
 //!
 //! The service takes an owned handler (it runs the handler on a task of its own), hence
 //! [`handle`] takes the host's `Arc<App>`. The SDK's `Host` check against DNS rebinding is
@@ -34,7 +34,7 @@ use bytes::Bytes;
 use clockwork_api::App;
 use http::{Method, Request, Response, StatusCode, header};
 use http_body_util::{BodyExt, Full};
-use rmcp::model::{ErrorData, JsonRpcError};
+use rmcp::model::{ClientJsonRpcMessage, ErrorData, JsonRpcError};
 use rmcp::transport::streamable_http_server::session::never::NeverSessionManager;
 use rmcp::transport::{StreamableHttpServerConfig, StreamableHttpService};
 
@@ -56,7 +56,12 @@ pub async fn handle(app: Arc<App>, request: Request<Bytes>) -> Response<Bytes> {
             return refusal.into_response();
         }
         if let Err(error) = serde_json::from_slice::<serde::de::IgnoredAny>(request.body()) {
-            return parse_error(&error);
+            let message = format!("the request body is not JSON: {error}");
+            return json_rpc_error(ErrorData::parse_error(message, None));
+        }
+        if let Err(error) = serde_json::from_slice::<ClientJsonRpcMessage>(request.body()) {
+            let message = format!("the body is not one JSON-RPC 2.0 message: {error}");
+            return json_rpc_error(ErrorData::invalid_request(message, None));
         }
     }
     let config = StreamableHttpServerConfig::default()
@@ -77,10 +82,10 @@ pub async fn handle(app: Arc<App>, request: Request<Bytes>) -> Response<Bytes> {
     Response::from_parts(parts, body)
 }
 
-/// JSON-RPC's answer to a body that is not JSON: -32700, without an id (none could be read).
-fn parse_error(error: &serde_json::Error) -> Response<Bytes> {
-    let message = format!("the request body is not JSON: {error}");
-    let answer = JsonRpcError::new(None, ErrorData::parse_error(message, None));
+/// JSON-RPC's answer to a body it cannot serve (-32700, -32600), with HTTP 400 and without
+/// an id (none could be read).
+fn json_rpc_error(error: ErrorData) -> Response<Bytes> {
+    let answer = JsonRpcError::new(None, error);
     let mut response = Response::new(Bytes::from(serde_json::to_vec(&answer).unwrap_or_default()));
     *response.status_mut() = StatusCode::BAD_REQUEST;
     response

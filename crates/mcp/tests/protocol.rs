@@ -124,6 +124,18 @@ async fn a_body_that_is_not_json_is_a_parse_error_with_400() {
 }
 
 #[tokio::test]
+async fn json_that_is_not_a_json_rpc_message_is_an_invalid_request_with_400() {
+    let app = app();
+    let token = token(&app, Role::User);
+    for body in ["[]", "{}", r#"{"jsonrpc":"1.0","id":1,"method":"tools/list"}"#] {
+        let (status, answer) = send(&app, request(Method::POST, Some(&token), body)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        let answer: Value = serde_json::from_slice(&answer).expect("JSON");
+        assert_eq!(answer["error"]["code"], -32600, "{body}: {answer}");
+    }
+}
+
+#[tokio::test]
 async fn a_missing_or_invalid_token_is_refused_with_the_rest_401() {
     let app = app();
     let body = r#"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#;
