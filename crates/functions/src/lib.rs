@@ -1,6 +1,7 @@
 //! The host adapters of the deployed functions: each `functions/*` binary names its
-//! [`Function`] (its route, and the job queue when the route uses one) and calls one of
-//! these, so a route is served the same way on every host.
+//! [`Function`] (its route, or a [`Host`] of its own over the routes such as the MCP server,
+//! and the job queue when it uses one) and calls one of these, so a route is served the same
+//! way on every host.
 //!
 //! - [`vercel`]: Vercel's Rust runtime (a hyper server on `VERCEL_DEV_PORT`).
 //! - [`lambda`]: AWS Lambda behind an API Gateway HTTP API (`lambda_http`).
@@ -13,42 +14,85 @@
 pub mod lambda;
 pub mod vercel;
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 
+use bytes::Bytes;
 use clockwork_api::app::ConnectQueue;
-use clockwork_api::{App, Endpoint};
+use clockwork_api::{App, Endpoint, handle_route};
 use clockwork_core::telemetry::{self, LogFormat};
 
 pub use lambda::serve_lambda;
 pub use vercel::serve_vercel;
 
-/// One deployed route, and what its binary links in: that route's handler, and the queue
-/// backend only when the route uses one.
+/// A handler of its own over the routes (the MCP server, `clockwork_mcp::handle`): one
+/// request within the size limit in, its answer out.
+pub type Host = fn(
+    Arc<App>,
+    http::Request<Bytes>,
+) -> Pin<Box<dyn Future<Output = http::Response<Bytes>> + Send>>;
+
+/// What a function serves: one route, or a host over the routes.
+#[derive(Debug, Clone, Copy)]
+pub enum Handler {
+    Route(Endpoint),
+    Host(Host),
+}
+
+impl From<Endpoint> for Handler {
+    fn from(endpoint: Endpoint) -> Self {
+        Self::Route(endpoint)
+    }
+}
+
+impl Handler {
+    async fn serve(self, app: &Arc<App>, request: http::Request<Bytes>) -> http::Response<Bytes> {
+        match self {
+            Self::Route(endpoint) => handle_route(app, endpoint, request).await,
+            Self::Host(host) => host(Arc::clone(app), request).await,
+        }
+    }
+}
+
+/// One deployed route (or host), and what its binary links in: that handler, and the queue
+/// backend only when it uses one.
 #[derive(Debug, Clone, Copy)]
 pub struct Function {
-    endpoint: Endpoint,
+    handler: Handler,
     queue: Option<ConnectQueue>,
 }
 
 impl Function {
     /// A route that never touches the job queue: its binary carries no queue client.
     pub fn new(endpoint: Endpoint) -> Self {
-        Self { endpoint, queue: None }
+        Self { handler: Handler::Route(endpoint), queue: None }
     }
 
     /// A route that enqueues jobs or checks the queue ([`clockwork_api::Route::uses_queue`]), reached
     /// through SQS (`SQS_QUEUE_URL`).
     pub fn with_queue(endpoint: Endpoint) -> Self {
-        Self { endpoint, queue: Some(|config| clockwork_queue::from_config(config).0) }
+        Self { handler: Handler::Route(endpoint), queue: Some(sqs) }
+    }
+
+    /// A host over the routes, with the job queue: it may call any route, those that use the
+    /// queue too (the MCP server starts and stops timers).
+    pub fn host_with_queue(host: Host) -> Self {
+        Self { handler: Handler::Host(host), queue: Some(sqs) }
     }
 
     /// Why this function cannot serve its route, if it cannot.
     fn mismatch(self) -> Option<String> {
-        let route = self.endpoint.route();
+        let Handler::Route(endpoint) = self.handler else { return None };
+        let route = endpoint.route();
         (route.uses_queue() && self.queue.is_none()).then(|| {
             format!("{route:?} uses the job queue; its binary must serve Function::with_queue")
         })
     }
+}
+
+fn sqs(config: &clockwork_core::config::QueueConfig) -> Arc<dyn clockwork_queue::Queue> {
+    clockwork_queue::from_config(config).0
 }
 
 /// Logging, then the deployed configuration; a function that cannot serve exits at once
@@ -74,6 +118,14 @@ mod tests {
     use clockwork_api::Route;
 
     use super::*;
+
+    #[test]
+    fn a_host_over_the_routes_has_the_queue() {
+        let host: Host = |_, _| Box::pin(async { http::Response::new(Bytes::new()) });
+        let function = Function::host_with_queue(host);
+        assert!(function.queue.is_some());
+        assert!(function.mismatch().is_none());
+    }
 
     #[test]
     fn a_route_that_uses_the_queue_needs_one() {

@@ -9,7 +9,7 @@ use clockwork_api::{App, Endpoint};
 use clockwork_cache::memory::MemoryCache;
 use clockwork_clients::{HttpClient, HttpOptions};
 use clockwork_core::config::{AuthConfig, ClockworkConfig, JiraConfig};
-use clockwork_functions::lambda;
+use clockwork_functions::{Handler, Host, lambda};
 use clockwork_queue::in_process::{InProcessQueue, Receiver};
 use lambda_http::http::{StatusCode, header};
 use lambda_http::{Body, Response};
@@ -23,7 +23,7 @@ const UNUSED_URL: &str = "http://127.0.0.1:9";
 
 /// Embedded cache and queue; the upstream clients point at a loopback port nothing serves,
 /// because none of these requests reaches Jira or Clockwork.
-fn app() -> (App, Receiver) {
+fn app() -> (Arc<App>, Receiver) {
     let jira = JiraConfig {
         base_url: UNUSED_URL.parse().expect("URL"),
         email: "bot@acme.example".into(),
@@ -32,14 +32,14 @@ fn app() -> (App, Receiver) {
     let clockwork =
         ClockworkConfig { api_base_url: UNUSED_URL.parse().expect("URL"), api_token: None };
     let (queue, receiver) = InProcessQueue::new();
-    let app = App::new(
+    let app = Arc::new(App::new(
         &jira,
         &clockwork,
         Arc::new(MemoryCache::new()),
         Some(Arc::new(queue)),
         Auth::new(&AuthConfig::Disabled),
         HttpClient::new(HttpOptions::default()),
-    );
+    ));
     (app, receiver)
 }
 
@@ -89,4 +89,31 @@ async fn body_over_64_kib_is_refused_with_413() {
     let body = json_body(&response);
     assert_eq!(body["error"], "PAYLOAD_TOO_LARGE");
     assert_eq!(body["statusCode"], 413);
+}
+
+#[tokio::test]
+async fn a_host_function_gets_the_whole_request_within_the_limit() {
+    let (app, _receiver) = app();
+    // Echoes what it was handed: the path and the body the event carried.
+    let echo: Host = |_, request| {
+        Box::pin(async move {
+            let answer = serde_json::json!({
+                "path": request.uri().path(),
+                "body": String::from_utf8_lossy(request.body()),
+            });
+            Response::new(bytes::Bytes::from(answer.to_string()))
+        })
+    };
+
+    let response = lambda::respond(&app, Handler::Host(echo), event(POST_TIMERS_START)).await;
+
+    assert_eq!(response.status(), StatusCode::OK);
+    let body = json_body(&response);
+    assert_eq!(body["path"], "/api/timers/start");
+    assert!(body["body"].as_str().is_some_and(|b| b.contains("issueKey")), "{body}");
+
+    let mut json: Value = serde_json::from_str(POST_TIMERS_START).expect("fixture JSON");
+    json["body"] = Value::String("x".repeat(MAX_BODY_BYTES + 1));
+    let response = lambda::respond(&app, Handler::Host(echo), event(&json.to_string())).await;
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
 }

@@ -170,14 +170,22 @@ async fn track_demo_project(operations: &Operations, jira: &JiraConfig, key: &st
     Ok(())
 }
 
-/// The local host adapter: an axum request in, the shared handler, an axum response out.
+/// The local host adapter: an axum request in, the shared handler (or the MCP server over
+/// the handlers, at `/api/mcp`), an axum response out.
 async fn adapt(
     State(app): State<Arc<App>>,
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let (parts, body) = request.into_parts();
     let response = match clockwork_api::host::read_body(body).await {
-        Ok(bytes) => clockwork_api::handle(&app, http::Request::from_parts(parts, bytes)).await,
+        Ok(bytes) => {
+            let request = http::Request::from_parts(parts, bytes);
+            if clockwork_mcp::serves(request.uri().path()) {
+                clockwork_mcp::handle(app, request).await
+            } else {
+                clockwork_api::handle(&app, request).await
+            }
+        }
         Err(refusal) => refusal,
     };
     response.map(axum::body::Body::from)

@@ -105,6 +105,40 @@ async fn demo_serves_every_route_against_the_simulated_sites() {
     assert_eq!((status, &missing["error"]), (404, &serde_json::json!("ROUTE_NOT_FOUND")));
 }
 
+#[tokio::test]
+async fn the_runner_serves_the_mcp_server_at_api_mcp() {
+    let server = serve_demo();
+    let http = clockwork_testkit::http_client();
+    let post = |body: &'static str| {
+        http.post(format!("{}/api/mcp", server.base))
+            .header("content-type", "application/json")
+            .header("accept", "application/json, text/event-stream")
+            .body(body)
+            .send()
+    };
+    let answer = post(
+        r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}"#,
+    )
+    .await
+    .expect("POST");
+    assert_eq!(answer.status().as_u16(), 200);
+    let answer: serde_json::Value = answer.json().await.expect("JSON");
+    assert_eq!(answer["result"]["serverInfo"]["name"], "clockwork", "{answer}");
+
+    // Auth is off in the demo: a trusted caller names whose timers it reads.
+    let answer = post(
+        r#"{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"get_active_timers","arguments":{"all":true}}}"#,
+    )
+    .await
+    .expect("POST");
+    let answer: serde_json::Value = answer.json().await.expect("JSON");
+    assert_eq!(answer["result"]["isError"], false, "{answer}");
+    assert_eq!(answer["result"]["structuredContent"]["accountId"], "all", "{answer}");
+
+    let get = http.get(format!("{}/api/mcp/", server.base)).send().await.expect("GET");
+    assert_eq!(get.status().as_u16(), 405);
+}
+
 #[test]
 fn sync_timers_prints_its_summary_last() {
     let output = local().args(["sync", "timers", "--demo"]).output().expect("run clockwork-local");

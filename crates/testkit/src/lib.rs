@@ -12,6 +12,7 @@
 //! - [`moto`]: fresh queues on the local SQS-compatible server.
 //! - [`databases`]: a throwaway SQLite or Postgres database a test, and
 //!   [`on_both_databases!`] to run a rule on each.
+//! - [`python`]: the interpreter of the tests that run a Python program.
 //! - [`smtp`]: [`SmtpSink`], a real SMTP server (aiosmtpd) that keeps every mail it receives.
 //! - [`receiver`]: [`WebhookReceiver`], records webhook POSTs and answers with queued failures.
 //! - [`demo`]: both fakes seeded with sample people, projects, issues, timers and worklogs.
@@ -22,6 +23,7 @@ pub mod demo;
 pub mod faults;
 pub mod jira;
 pub mod moto;
+pub mod python;
 pub mod receiver;
 pub mod redis_db;
 pub mod smtp;

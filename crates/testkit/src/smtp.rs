@@ -3,8 +3,7 @@
 //! temporary directory. [`ReceivedMail`] decodes what a person would read (subject, text and
 //! HTML parts, quoted-printable or base64 undone) with `mail-parser`.
 //!
-//! The interpreter is `$CLOCKWORK_TEST_PYTHON`, else `.venv/bin/python` at the repository root,
-//! where `.ci/services` installs aiosmtpd.
+//! The interpreter is [`crate::python::interpreter`]; `.ci/services` installs aiosmtpd for it.
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -99,7 +98,7 @@ impl SmtpSink {
 
     async fn launch(credentials: Option<(String, String)>) -> io::Result<Self> {
         let dir = tempfile::tempdir()?;
-        let python = python();
+        let python = crate::python::interpreter();
         let mut command = Command::new(&python);
         command.arg(script()).arg(dir.path());
         if let Some((user, password)) = &credentials {
@@ -196,19 +195,6 @@ fn read_mails(dir: &Path) -> Vec<ReceivedMail> {
         .collect()
 }
 
-fn python() -> PathBuf {
-    match std::env::var_os("CLOCKWORK_TEST_PYTHON") {
-        Some(python) if !python.is_empty() => PathBuf::from(python),
-        _ => repo_root().join(".venv/bin/python"),
-    }
-}
-
 fn script() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("python/smtp_sink.py")
-}
-
-/// Two levels above this crate (`crates/testkit`).
-fn repo_root() -> PathBuf {
-    let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
-    manifest_dir.ancestors().nth(2).unwrap_or(manifest_dir).to_path_buf()
 }
