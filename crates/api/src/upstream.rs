@@ -77,10 +77,10 @@ pub fn to_api_error(service: Service, error: ClientError) -> ApiError {
 
 pub fn cache_error(error: clockwork_cache::CacheError) -> ApiError {
     tracing::error!(%error, "cache failure");
-    ApiError::unavailable("the cache", "it did not answer")
+    ApiError::unavailable("CACHE_UNAVAILABLE", "the cache", "it did not answer")
 }
 
 pub fn queue_error(error: clockwork_queue::QueueError) -> ApiError {
     tracing::error!(%error, "queue failure");
-    ApiError::unavailable("the job queue", "it did not accept the job")
+    ApiError::unavailable("QUEUE_UNAVAILABLE", "the job queue", "it did not accept the job")
 }

@@ -52,10 +52,11 @@ impl ApiError {
     }
 
     /// 503: a dependency (cache, queue, upstream) is unreachable or overloaded right now.
-    pub fn unavailable(service: &str, message: impl std::fmt::Display) -> Self {
+    /// A 503 naming the dependency that failed, e.g. `CACHE_UNAVAILABLE` for "the cache".
+    pub fn unavailable(code: &'static str, service: &str, message: impl std::fmt::Display) -> Self {
         Self::new(
             StatusCode::SERVICE_UNAVAILABLE,
-            "SERVICE_UNAVAILABLE",
+            code,
             format!("{service} is unavailable: {message}; try again shortly"),
         )
     }

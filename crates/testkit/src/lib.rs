@@ -10,6 +10,7 @@
 //! - [`upstash`]: a fake Upstash REST server.
 //! - [`redis_db`]: a Redis database leased to one test, for the architecture's fixed keys.
 //! - [`moto`]: fresh queues on the local SQS-compatible server.
+//! - [`proxy`]: a TCP fault proxy (stall, slow, cut, down) in front of a real server.
 //! - [`databases`]: a throwaway SQLite or Postgres database a test, and
 //!   [`on_both_databases!`] to run a rule on each.
 //! - [`python`]: the interpreter of the tests that run a Python program.
@@ -23,6 +24,7 @@ pub mod demo;
 pub mod faults;
 pub mod jira;
 pub mod moto;
+pub mod proxy;
 pub mod python;
 pub mod receiver;
 pub mod redis_db;

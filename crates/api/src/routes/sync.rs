@@ -106,7 +106,11 @@ pub async fn request_timer_sync(app: &App) -> Result<String, ApiError> {
         }
         claim = format!("{WINDOW_KEY}:after:{existing}");
     }
-    Err(ApiError::unavailable("the cache", "the sync window could not be read"))
+    Err(ApiError::unavailable(
+        "CACHE_UNAVAILABLE",
+        "the cache",
+        "the sync window could not be read",
+    ))
 }
 
 /// Whether the worker has begun the run: it writes the run record before its first step.

@@ -59,11 +59,9 @@ pub async fn start(
         .start_timer(&token, &issue, comment)
         .await
         .map_err(|e| to_api_error(Service::Clockwork, e))?;
-    let sync_run_id = sync_after_change(app).await;
-    Ok(json_answer(
-        StatusCode::OK,
-        &json!({ "status": "started", "issueKey": issue, "messages": messages, "syncRunId": sync_run_id }),
-    ))
+    let mut answer = json!({ "status": "started", "issueKey": issue, "messages": messages });
+    sync_after_change(app, &mut answer).await;
+    Ok(json_answer(StatusCode::OK, &answer))
 }
 
 pub async fn stop(
@@ -101,20 +99,31 @@ pub async fn stop(
     {
         tracing::warn!(%error, "stopped, but the cached timers could not be updated; the sync will");
     }
-    let sync_run_id = sync_after_change(app).await;
-    Ok(json_answer(
-        StatusCode::OK,
-        &json!({ "status": "stopped", "issueKey": issue, "messages": messages, "syncRunId": sync_run_id }),
-    ))
+    let mut answer = json!({ "status": "stopped", "issueKey": issue, "messages": messages });
+    sync_after_change(app, &mut answer).await;
+    Ok(json_answer(StatusCode::OK, &answer))
 }
 
-/// The timer changed upstream: ask for a sync so the cache catches up. Best effort: the
-/// user's action already succeeded, so a queue failure is logged, not answered.
-async fn sync_after_change(app: &App) -> Option<String> {
-    request_timer_sync(app)
-        .await
-        .inspect_err(|error| tracing::warn!(%error, "could not enqueue a timer sync"))
-        .ok()
+/// The timer changed upstream: ask for a sync so the cache catches up, and say in the
+/// answer whether it is on its way (`syncRunId`) or the refresh waits for the next scheduled
+/// sync (`refresh: "delayed"` with a notice). Best effort: the user's action already
+/// succeeded, so a queue or cache failure never fails it.
+async fn sync_after_change(app: &App, answer: &mut serde_json::Value) {
+    match request_timer_sync(app).await {
+        Ok(run_id) => {
+            answer["syncRunId"] = json!(run_id);
+            answer["refresh"] = json!("queued");
+        }
+        Err(error) => {
+            tracing::warn!(%error, "could not enqueue a timer sync");
+            answer["syncRunId"] = serde_json::Value::Null;
+            answer["refresh"] = json!("delayed");
+            answer["notice"] = json!(
+                "the change is made; the running-timer list refreshes at the next scheduled \
+                 sync, as the sync could not be requested now"
+            );
+        }
+    }
 }
 
 /// Removes the stopped timer from every cached view at once: the user's account and email
