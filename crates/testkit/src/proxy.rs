@@ -104,6 +104,8 @@ async fn relay(
     mode: watch::Receiver<Mode>,
     mut generation: watch::Receiver<u64>,
 ) {
+    // Only cuts after this connection opened end it.
+    generation.borrow_and_update();
     let Ok(server) = TcpStream::connect(target).await else {
         reset(client);
         return;
