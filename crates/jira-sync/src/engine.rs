@@ -37,7 +37,8 @@ pub struct SyncOptions {
 }
 
 impl SyncOptions {
-    /// The defaults, with `SYNC_MAX_DELETION_SHARE` (a share between 0 and 1) when set.
+    /// The defaults, with `SYNC_MAX_DELETION_SHARE` (a share between 0 and 1) and
+    /// `SYNC_LEASE_SECONDS` (how long a crashed run keeps others off its project) when set.
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_lookup(&process_env)
     }
@@ -54,6 +55,15 @@ impl SyncOptions {
                     name: "SYNC_MAX_DELETION_SHARE",
                     reason: format!("{text:?} is not a share between 0 and 1, e.g. 0.5"),
                 })?;
+        }
+        if let Some(text) = env("SYNC_LEASE_SECONDS") {
+            let seconds = text.trim().parse::<u64>().ok().filter(|s| *s > 0).ok_or_else(|| {
+                ConfigError::Invalid {
+                    name: "SYNC_LEASE_SECONDS",
+                    reason: format!("{text:?} is not a whole number of seconds, at least 1"),
+                }
+            })?;
+            options.lease = Duration::from_secs(seconds);
         }
         Ok(options)
     }
