@@ -8,8 +8,9 @@ use clockwork_core::AccountId;
 use clockwork_store::{IssueFilter, IssueKeyset};
 
 use crate::admin::{SyncJob, SyncLog, SyncLogLevel, SyncState, TrackedProject};
-use crate::data::{Issue, TeamMember, User};
+use crate::data::{Issue, TeamMember, User, loaders};
 use crate::errors::{self, AdminOnly, invalid};
+use crate::loaders;
 use crate::projects::{self, JiraProjectOption, JiraUserOption};
 use crate::scalars::{DateTime, decode_cursor, encode_cursor};
 use crate::service::Deps;
@@ -104,6 +105,8 @@ impl QueryRoot {
             .map_err(errors::store)?;
         let has_next_page = rows.len() > first as usize;
         rows.truncate(first as usize);
+        let node = ctx.look_ahead().field("edges").field("node");
+        loaders::prefetch(loaders(ctx)?, &node, &rows).await?;
         let edges: Vec<IssueEdge> = rows
             .into_iter()
             .map(|row| {
