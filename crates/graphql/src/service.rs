@@ -75,6 +75,14 @@ impl fmt::Debug for GraphqlService {
 }
 
 impl GraphqlService {
+    /// Where hosts route it.
+    pub const PATH: &str = "/api/graphql";
+
+    /// Whether a host should hand a request for `path` to this service.
+    pub fn serves(path: &str) -> bool {
+        path.strip_suffix('/').unwrap_or(path) == Self::PATH
+    }
+
     pub fn new(deps: Deps, auth: Auth) -> Self {
         let store = deps.store.clone();
         Self { schema: builder().data(deps).finish(), store, auth, graphiql: false }
