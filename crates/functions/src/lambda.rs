@@ -1,6 +1,7 @@
 //! AWS Lambda: `lambda_http` turns API Gateway events into requests whose body the runtime
 //! has already buffered.
 
+use std::future::Future;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -16,9 +17,23 @@ pub use lambda_http::Error;
 pub async fn serve_lambda(function: Function) -> Result<(), Error> {
     let app = crate::start(function).await;
     let handler = function.handler;
-    lambda_http::run(service_fn(move |request: Request| {
+    serve_lambda_with(move |request| {
         let app = Arc::clone(&app);
-        async move { Ok::<_, Error>(respond(&app, handler, request).await) }
+        async move { handler.serve(&app, request).await }
+    })
+    .await
+}
+
+/// Serves any handler over `http::Request<Bytes>` (a handler room beside the router, such
+/// as GraphQL) until the platform stops the process.
+pub async fn serve_lambda_with<H, F>(handler: H) -> Result<(), Error>
+where
+    H: Fn(http::Request<Bytes>) -> F + Clone + Send + Sync + 'static,
+    F: Future<Output = Response<Bytes>> + Send,
+{
+    lambda_http::run(service_fn(move |request: Request| {
+        let handler = handler.clone();
+        async move { Ok::<_, Error>(respond_with(&handler, request).await) }
     }))
     .await
 }
@@ -30,11 +45,20 @@ pub async fn respond(
     handler: impl Into<Handler>,
     request: Request,
 ) -> Response<Body> {
+    let handler = handler.into();
+    respond_with(&|request| handler.serve(app, request), request).await
+}
+
+async fn respond_with<H, F>(handler: &H, request: Request) -> Response<Body>
+where
+    H: Fn(http::Request<Bytes>) -> F,
+    F: Future<Output = Response<Bytes>>,
+{
     let (parts, body) = request.into_parts();
     // The runtime holds the whole body already; reading it through `read_body` keeps one
     // limit check, and one 413 answer, for every host.
     let response = match read_body(Full::new(into_bytes(body))).await {
-        Ok(bytes) => handler.into().serve(app, http::Request::from_parts(parts, bytes)).await,
+        Ok(bytes) => handler(http::Request::from_parts(parts, bytes)).await,
         Err(refusal) => refusal,
     };
     response.map(|bytes| Body::Binary(bytes.into()))

@@ -6,6 +6,9 @@
 //! - [`vercel`]: Vercel's Rust runtime (a hyper server on `VERCEL_DEV_PORT`).
 //! - [`lambda`]: AWS Lambda behind an API Gateway HTTP API (`lambda_http`).
 //!
+//! A handler room of its own (GraphQL) is served the same way through
+//! [`serve_vercel_with`] and [`serve_lambda_with`], started by [`start_with`].
+//!
 //! Both build the [`App`] once per process and refuse to start, naming the missing
 //! variables, when the deployment lacks a shared cache, queue or secret the route uses.
 //! Start-up does no I/O but the cache's connection: clients of Jira and Clockwork, and the
@@ -23,8 +26,8 @@ use clockwork_api::app::ConnectQueue;
 use clockwork_api::{App, Endpoint, handle_route};
 use clockwork_core::telemetry::{self, LogFormat};
 
-pub use lambda::serve_lambda;
-pub use vercel::serve_vercel;
+pub use lambda::{serve_lambda, serve_lambda_with};
+pub use vercel::{serve_vercel, serve_vercel_with};
 
 /// A handler of its own over the routes (the MCP server, `clockwork_mcp::handle`): one
 /// request within the size limit in, its answer out.
@@ -98,12 +101,24 @@ fn sqs(config: &clockwork_core::config::QueueConfig) -> Arc<dyn clockwork_queue:
 /// Logging, then the deployed configuration; a function that cannot serve exits at once
 /// with code 1 so the platform reports a failed start instead of answering 500s.
 async fn start(function: Function) -> Arc<App> {
+    start_with(async {
+        if let Some(mismatch) = function.mismatch() {
+            return Err(mismatch);
+        }
+        App::deployed_from_env(function.queue).await.map_err(|error| error.to_string())
+    })
+    .await
+}
+
+/// The start of a function serving a handler of its own (with [`serve_vercel_with`] or
+/// [`serve_lambda_with`]): logging, then `build`; a build that fails ends the process with
+/// code 1 and its reason (the missing variables, named).
+pub async fn start_with<T, E: std::fmt::Display>(
+    build: impl Future<Output = Result<T, E>>,
+) -> Arc<T> {
     telemetry::init(LogFormat::from_env_or(LogFormat::Json));
-    if let Some(mismatch) = function.mismatch() {
-        refuse(mismatch);
-    }
-    match App::deployed_from_env(function.queue).await {
-        Ok(app) => Arc::new(app),
+    match build.await {
+        Ok(built) => Arc::new(built),
         Err(error) => refuse(error.to_string()),
     }
 }

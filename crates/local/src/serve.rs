@@ -17,6 +17,7 @@ use clockwork_clients::{HttpClient, HttpOptions};
 use clockwork_core::config::JiraConfig;
 use clockwork_core::config::{AuthConfig, CacheConfig, QueueConfig};
 use clockwork_durable::Engine;
+use clockwork_graphql::{Deps, GraphqlService};
 use clockwork_operations::{Operations, Scheduler};
 use clockwork_queue::Queue;
 use clockwork_queue::sqs::SqsQueue;
@@ -122,7 +123,16 @@ pub async fn run(args: ServeArgs) -> Result<()> {
     print_banner(address, &upstreams, &cache_config, &queue_config)?;
     print_operations(&store, &operations).await?;
 
-    let router = axum::Router::new().fallback(adapt).with_state(app);
+    // GraphQL over the same store and the operations' controls (whose scheduler enqueues
+    // triggers at once), with the GraphiQL page on GET; in --demo, auth is off here too.
+    let deps = Deps {
+        store: store.clone(),
+        controls: operations.controls.clone(),
+        jira: Arc::new(JiraDataClient::new(&upstreams.jira, DataOptions::default())),
+    };
+    let graphql = GraphqlService::new(deps, Auth::new(&upstreams.auth)).with_graphiql();
+    let hosted = Arc::new(Hosted { app, graphql });
+    let router = axum::Router::new().fallback(adapt).with_state(hosted);
     axum::serve(listener, router)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
@@ -170,20 +180,29 @@ async fn track_demo_project(operations: &Operations, jira: &JiraConfig, key: &st
     Ok(())
 }
 
-/// The local host adapter: an axum request in, the shared handler (or the MCP server over
-/// the handlers, at `/api/mcp`), an axum response out.
+/// What the local server serves: the REST routes and, beside them, GraphQL.
+struct Hosted {
+    app: Arc<App>,
+    graphql: GraphqlService,
+}
+
+/// The local host adapter: an axum request in, the shared handler (or GraphQL at
+/// `/api/graphql`, or the MCP server over the handlers at `/api/mcp`), an axum response out.
 async fn adapt(
-    State(app): State<Arc<App>>,
+    State(hosted): State<Arc<Hosted>>,
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let (parts, body) = request.into_parts();
     let response = match clockwork_api::host::read_body(body).await {
         Ok(bytes) => {
             let request = http::Request::from_parts(parts, bytes);
-            if clockwork_mcp::serves(request.uri().path()) {
-                clockwork_mcp::handle(app, request).await
+            let path = request.uri().path();
+            if GraphqlService::serves(path) {
+                hosted.graphql.handle(request).await
+            } else if clockwork_mcp::serves(path) {
+                clockwork_mcp::handle(Arc::clone(&hosted.app), request).await
             } else {
-                clockwork_api::handle(&app, request).await
+                clockwork_api::handle(&hosted.app, request).await
             }
         }
         Err(refusal) => refusal,
@@ -214,6 +233,7 @@ fn print_banner(
         "off (no timer source)"
     };
     writeln!(out, "  cache: {cache}; queue: {queue}; timer sync: {sync}")?;
+    writeln!(out, "  GraphQL: POST http://{address}/api/graphql (GraphiQL: open it in a browser)")?;
     writeln!(
         out,
         "  Jira: {}; Clockwork: {}",
@@ -239,6 +259,10 @@ fn print_banner(
         writeln!(
             out,
             "       curl -XPOST http://{address}/api/timers/start -d '{{\"issueKey\":\"KAN-1\"}}'"
+        )?;
+        writeln!(
+            out,
+            "       curl http://{address}/api/graphql -d '{{\"query\":\"{{ trackedProjects {{ key counts {{ issues }} }} }}\"}}'"
         )?;
     } else if matches!(upstreams.auth, AuthConfig::Disabled) {
         writeln!(out, "  AUTHENTICATION IS DISABLED (AUTH_DISABLED=true)")?;

@@ -41,13 +41,7 @@ async fn add_member(args: AddMemberArgs) -> Result<()> {
     anyhow::ensure!(!name.is_empty(), "--name must not be empty");
     let (store, _) = wiring::store().await?;
     let email = args.email.as_ref().map(Email::as_str);
-    let member = TeamMember {
-        id: email.unwrap_or(name).to_owned(),
-        display_name: name.to_owned(),
-        email: email.map(str::to_owned),
-        jira_account_id: None,
-    };
-    store.upsert_team_member(&member).await?;
+    store.upsert_team_member(&TeamMember::named(name, email)).await?;
     writeln!(
         std::io::stdout(),
         "Team member {name} saved; `clockwork-local users match` matches them to a Jira account."

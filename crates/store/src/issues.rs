@@ -11,10 +11,11 @@ use crate::pool::{Statement, Tx};
 use crate::sync_state::{SyncEntity, set_cursor};
 use crate::{Issue, Store, sprints, sql, users, worklogs};
 
-const ISSUE_COLUMNS: &str = "id, issue_key, project_key, summary, status, status_category, \
+pub(crate) const ISSUE_COLUMNS: &str = "id, issue_key, project_key, summary, status, status_category, \
      priority, issue_type, assignee_account_id, reporter_account_id, created_ms, updated_ms, \
      resolved_ms, story_points";
-const COMMENT_COLUMNS: &str = "id, issue_id, author_account_id, body, created_ms, updated_ms";
+pub(crate) const COMMENT_COLUMNS: &str =
+    "id, issue_id, author_account_id, body, created_ms, updated_ms";
 
 impl Store {
     /// Stores one batch in one transaction: users, sprints, issues (un-deleting any that were

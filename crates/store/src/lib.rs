@@ -9,6 +9,8 @@
 //! - `issues`, `worklogs`, `sprints`, `users`, `projects`: the tables' writes and reads; a batch
 //!   commits in one transaction with its cursor, so a killed sync resumes with nothing missed
 //!   or duplicated. Deletions are soft (`deleted_at`).
+//! - `listing`: what the APIs read: keyset pages of live issues ([`IssueFilter`],
+//!   [`IssueKeyset`]) and the children of many issues at once, each in one statement.
 //! - [`sync_state`]: cursors, statuses and the run log.
 //! - [`schedule`]: each project's schedule and health, requested runs, the atomic claim of
 //!   due runs, and the record of finished runs.
@@ -24,6 +26,7 @@ pub mod config;
 pub mod error;
 mod issues;
 mod lease;
+mod listing;
 pub mod model;
 mod pool;
 mod projects;
@@ -36,9 +39,10 @@ mod worklogs;
 
 pub use config::{Backend, StoreConfig};
 pub use error::StoreError;
+pub use listing::{IssueFilter, IssueKeyset};
 pub use model::{
-    Comment, Issue, IssueBatch, IssueRecord, JiraUser, Sprint, Stored, Sweep, TableCounts,
-    TeamMember, TrackedProject, Worklog,
+    Authored, Comment, Issue, IssueBatch, IssueRecord, JiraUser, ListedIssue, ProjectCounts,
+    Sprint, Stored, Sweep, TableCounts, TeamMember, TrackedProject, Worklog,
 };
 pub use schedule::{Claim, JobHealth, Requested, RunRecord, RunRequest, SyncJob};
 pub use sync_state::{JobStatus, LogLevel, SyncEntity, SyncLog, SyncState, SyncStatus};
@@ -118,6 +122,12 @@ impl Store {
              (SELECT COUNT(*) FROM sync_leases) AS sync_leases",
         );
         self.pool.fetch_optional(statement).await.map(Option::unwrap_or_default)
+    }
+
+    /// Statements sent so far by this store and its clones (reads, writes, inside
+    /// transactions or not): what a test or benchmark reads to prove a request's cost.
+    pub fn statements_sent(&self) -> u64 {
+        self.pool.statements.sent()
     }
 
     /// "Now" by the store's clock, in epoch milliseconds.

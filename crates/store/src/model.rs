@@ -82,6 +82,19 @@ pub struct TeamMember {
     pub jira_account_id: Option<String>,
 }
 
+impl TeamMember {
+    /// A new, unmatched member. Its id is its email, else its name, so adding the same
+    /// person again updates them instead of adding a twin.
+    pub fn named(display_name: &str, email: Option<&str>) -> Self {
+        Self {
+            id: email.unwrap_or(display_name).to_owned(),
+            display_name: display_name.to_owned(),
+            email: email.map(str::to_owned),
+            jira_account_id: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, FromRow)]
 pub struct TrackedProject {
     #[sqlx(rename = "project_key")]
@@ -116,6 +129,82 @@ where
     fn from_row(row: &'r R) -> Result<Self, sqlx::Error> {
         Ok(Self { value: T::from_row(row)?, deleted_at_ms: row.try_get("deleted_at")? })
     }
+}
+
+/// A live issue as listed by [`crate::Store::issue_page`]: with its latest sprint (the
+/// highest sprint id it is linked to), read in the same statement.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListedIssue {
+    pub issue: Issue,
+    /// `None` when the issue is in no sprint, or in one not read from its board yet.
+    pub sprint: Option<Sprint>,
+}
+
+impl<'r, R> FromRow<'r, R> for ListedIssue
+where
+    R: Row,
+    Issue: FromRow<'r, R>,
+    &'r str: ColumnIndex<R>,
+    Option<i64>: Decode<'r, R::Database> + Type<R::Database>,
+    Option<String>: Decode<'r, R::Database> + Type<R::Database>,
+{
+    fn from_row(row: &'r R) -> Result<Self, sqlx::Error> {
+        let sprint = match row.try_get::<Option<i64>, _>("sprint_id")? {
+            Some(id) => Some(Sprint {
+                id,
+                board_id: row.try_get("sprint_board_id")?,
+                name: row.try_get::<Option<String>, _>("sprint_name")?.unwrap_or_default(),
+                state: row.try_get::<Option<String>, _>("sprint_state")?.unwrap_or_default(),
+                goal: row.try_get("sprint_goal")?,
+                start_ms: row.try_get("sprint_start_ms")?,
+                end_ms: row.try_get("sprint_end_ms")?,
+                complete_ms: row.try_get("sprint_complete_ms")?,
+            }),
+            None => None,
+        };
+        Ok(Self { issue: Issue::from_row(row)?, sprint })
+    }
+}
+
+/// A comment or worklog with its author's account, read in the same statement (`None`
+/// when it has no author or the account is not stored).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Authored<T> {
+    pub value: T,
+    pub author: Option<JiraUser>,
+}
+
+impl<'r, R, T> FromRow<'r, R> for Authored<T>
+where
+    R: Row,
+    T: FromRow<'r, R>,
+    &'r str: ColumnIndex<R>,
+    Option<String>: Decode<'r, R::Database> + Type<R::Database>,
+    Option<bool>: Decode<'r, R::Database> + Type<R::Database>,
+{
+    fn from_row(row: &'r R) -> Result<Self, sqlx::Error> {
+        let author = match row.try_get::<Option<String>, _>("author_user_id")? {
+            Some(account_id) => Some(JiraUser {
+                account_id,
+                display_name: row
+                    .try_get::<Option<String>, _>("author_display_name")?
+                    .unwrap_or_default(),
+                email: row.try_get("author_email")?,
+                avatar_url: row.try_get("author_avatar_url")?,
+                active: row.try_get::<Option<bool>, _>("author_active")?.unwrap_or(true),
+            }),
+            None => None,
+        };
+        Ok(Self { value: T::from_row(row)?, author })
+    }
+}
+
+/// Live rows of a project, for its health.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, FromRow)]
+pub struct ProjectCounts {
+    pub issues: i64,
+    pub comments: i64,
+    pub worklogs: i64,
 }
 
 /// One unit of the issue sync: it commits whole or not at all.

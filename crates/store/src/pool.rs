@@ -4,9 +4,14 @@
 //! SQLite driver maps `$n` to the n-th argument too). A [`Statement`] collects its arguments as
 //! backend-neutral [`Value`]s; [`Pool`] and [`Tx`] bind them for whichever driver they hold, so
 //! only this module knows there are two.
+//!
+//! Every statement sent is counted ([`Statements`]): one relaxed atomic add, so tests and
+//! benchmarks can prove how many statements a request costs without slowing anything.
 
 use std::borrow::Cow;
 use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use sqlx::pool::PoolConnection;
@@ -194,14 +199,38 @@ impl Conn<'_> {
     }
 }
 
+/// How many statements a pool and its transactions have sent; shared by clones.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Statements(Arc<AtomicU64>);
+
+impl Statements {
+    fn count(&self) {
+        self.0.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn sent(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
 /// A pool of either backend; cheap to clone.
 #[derive(Debug, Clone)]
-pub(crate) enum Pool {
+pub(crate) struct Pool {
+    backing: Backing,
+    pub(crate) statements: Statements,
+}
+
+#[derive(Debug, Clone)]
+enum Backing {
     Sqlite(SqlitePool),
     Postgres(PgPool),
 }
 
 impl Pool {
+    fn new(backing: Backing) -> Self {
+        Self { backing, statements: Statements::default() }
+    }
+
     pub(crate) async fn connect(config: &StoreConfig) -> Result<Self> {
         let redactor = config.redactor();
         let connecting = |error| StoreError::connecting(error, &redactor);
@@ -231,7 +260,7 @@ impl Pool {
                     .connect_with(options)
                     .await
                     .map_err(connecting)?;
-                Ok(Self::Sqlite(pool))
+                Ok(Self::new(Backing::Sqlite(pool)))
             }
             Backend::Postgres => {
                 let options =
@@ -242,22 +271,22 @@ impl Pool {
                     .connect_with(options)
                     .await
                     .map_err(connecting)?;
-                Ok(Self::Postgres(pool))
+                Ok(Self::new(Backing::Postgres(pool)))
             }
         }
     }
 
     pub(crate) fn backend(&self) -> Backend {
-        match self {
-            Self::Sqlite(_) => Backend::Sqlite,
-            Self::Postgres(_) => Backend::Postgres,
+        match self.backing {
+            Backing::Sqlite(_) => Backend::Sqlite,
+            Backing::Postgres(_) => Backend::Postgres,
         }
     }
 
     pub(crate) async fn migrate(&self) -> Result<()> {
-        match self {
-            Self::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await?,
-            Self::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
+        match &self.backing {
+            Backing::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await?,
+            Backing::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
         }
         Ok(())
     }
@@ -265,24 +294,27 @@ impl Pool {
     /// Starts a write transaction. SQLite takes the write lock up front (`BEGIN IMMEDIATE`), so
     /// a transaction that reads before it writes waits its turn instead of failing mid-way.
     pub(crate) async fn begin(&self) -> Result<Tx> {
-        Ok(match self {
-            Self::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
-            Self::Postgres(pool) => Tx::Postgres(pool.begin().await?),
-        })
+        let backing = match &self.backing {
+            Backing::Sqlite(pool) => TxBacking::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Backing::Postgres(pool) => TxBacking::Postgres(pool.begin().await?),
+        };
+        Ok(Tx { backing, statements: self.statements.clone() })
     }
 
     pub(crate) async fn close(&self) {
-        match self {
-            Self::Sqlite(pool) => pool.close().await,
-            Self::Postgres(pool) => pool.close().await,
+        match &self.backing {
+            Backing::Sqlite(pool) => pool.close().await,
+            Backing::Postgres(pool) => pool.close().await,
         }
     }
 
     pub(crate) async fn execute(&self, statement: Statement<'_>) -> Result<u64> {
+        self.statements.count();
         self.acquire().await?.conn().execute(statement).await
     }
 
     pub(crate) async fn fetch_all<T: Record>(&self, statement: Statement<'_>) -> Result<Vec<T>> {
+        self.statements.count();
         self.acquire().await?.conn().fetch_all(statement).await
     }
 
@@ -290,13 +322,14 @@ impl Pool {
         &self,
         statement: Statement<'_>,
     ) -> Result<Option<T>> {
+        self.statements.count();
         self.acquire().await?.conn().fetch_optional(statement).await
     }
 
     async fn acquire(&self) -> Result<Pooled> {
-        Ok(match self {
-            Self::Sqlite(pool) => Pooled::Sqlite(pool.acquire().await?),
-            Self::Postgres(pool) => Pooled::Postgres(pool.acquire().await?),
+        Ok(match &self.backing {
+            Backing::Sqlite(pool) => Pooled::Sqlite(pool.acquire().await?),
+            Backing::Postgres(pool) => Pooled::Postgres(pool.acquire().await?),
         })
     }
 }
@@ -317,28 +350,35 @@ impl Pooled {
 
 /// An open transaction; dropped without [`Tx::commit`], it rolls back.
 #[derive(Debug)]
-pub(crate) enum Tx {
+pub(crate) struct Tx {
+    backing: TxBacking,
+    statements: Statements,
+}
+
+#[derive(Debug)]
+enum TxBacking {
     Sqlite(Transaction<'static, Sqlite>),
     Postgres(Transaction<'static, Postgres>),
 }
 
 impl Tx {
     pub(crate) fn backend(&self) -> Backend {
-        match self {
-            Self::Sqlite(_) => Backend::Sqlite,
-            Self::Postgres(_) => Backend::Postgres,
+        match self.backing {
+            TxBacking::Sqlite(_) => Backend::Sqlite,
+            TxBacking::Postgres(_) => Backend::Postgres,
         }
     }
 
     pub(crate) async fn commit(self) -> Result<()> {
-        match self {
-            Self::Sqlite(tx) => tx.commit().await?,
-            Self::Postgres(tx) => tx.commit().await?,
+        match self.backing {
+            TxBacking::Sqlite(tx) => tx.commit().await?,
+            TxBacking::Postgres(tx) => tx.commit().await?,
         }
         Ok(())
     }
 
     pub(crate) async fn execute(&mut self, statement: Statement<'_>) -> Result<u64> {
+        self.statements.count();
         self.conn().execute(statement).await
     }
 
@@ -346,6 +386,7 @@ impl Tx {
         &mut self,
         statement: Statement<'_>,
     ) -> Result<Vec<T>> {
+        self.statements.count();
         self.conn().fetch_all(statement).await
     }
 
@@ -353,13 +394,14 @@ impl Tx {
         &mut self,
         statement: Statement<'_>,
     ) -> Result<Option<T>> {
+        self.statements.count();
         self.conn().fetch_optional(statement).await
     }
 
     fn conn(&mut self) -> Conn<'_> {
-        match self {
-            Self::Sqlite(tx) => Conn::Sqlite(tx),
-            Self::Postgres(tx) => Conn::Postgres(tx),
+        match &mut self.backing {
+            TxBacking::Sqlite(tx) => Conn::Sqlite(tx),
+            TxBacking::Postgres(tx) => Conn::Postgres(tx),
         }
     }
 }

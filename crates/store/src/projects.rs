@@ -3,8 +3,9 @@
 
 use crate::Store;
 use crate::error::{Result, StoreError};
-use crate::model::TrackedProject;
+use crate::model::{ProjectCounts, TrackedProject};
 use crate::pool::Statement;
+use crate::sql;
 use crate::sync_state::SyncEntity;
 
 impl Store {
@@ -48,6 +49,36 @@ impl Store {
              WHERE is_active = TRUE ORDER BY project_key",
         );
         self.pool.fetch_all(statement).await
+    }
+
+    /// Live issues, comments and worklogs of each of `projects`, in one grouped statement;
+    /// a project without issues is absent.
+    pub async fn project_counts(
+        &self,
+        projects: &[String],
+    ) -> Result<Vec<(String, ProjectCounts)>> {
+        let mut counts = Vec::new();
+        for chunk in sql::chunks(self.backend(), projects, 1, 0) {
+            let mut statement = Statement::new(format!(
+                "SELECT i.project_key, COUNT(*) AS issues, \
+                 CAST(COALESCE(SUM(c.n), 0) AS BIGINT) AS comments, \
+                 CAST(COALESCE(SUM(w.n), 0) AS BIGINT) AS worklogs FROM issues i \
+                 LEFT JOIN (SELECT issue_id, COUNT(*) AS n FROM comments \
+                            WHERE deleted_at IS NULL GROUP BY issue_id) c ON c.issue_id = i.id \
+                 LEFT JOIN (SELECT issue_id, COUNT(*) AS n FROM worklogs \
+                            WHERE deleted_at IS NULL GROUP BY issue_id) w ON w.issue_id = i.id \
+                 WHERE i.deleted_at IS NULL AND i.project_key IN ({}) GROUP BY i.project_key",
+                sql::list(chunk.len(), 1)
+            ));
+            for project in chunk {
+                statement.push(project);
+            }
+            let rows: Vec<(String, i64, i64, i64)> = self.pool.fetch_all(statement).await?;
+            counts.extend(rows.into_iter().map(|(key, issues, comments, worklogs)| {
+                (key, ProjectCounts { issues, comments, worklogs })
+            }));
+        }
+        Ok(counts)
     }
 
     /// Adds an account to the project's watchlist; true when it was not on it yet. A new

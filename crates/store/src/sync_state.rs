@@ -239,12 +239,24 @@ impl Store {
 
     /// The project's most recent log entries, newest first.
     pub async fn sync_logs(&self, project: &str, limit: u32) -> Result<Vec<SyncLog>> {
+        self.sync_logs_at(project, limit, None).await
+    }
+
+    /// The project's most recent log entries of `level` (every level with `None`), newest
+    /// first.
+    pub async fn sync_logs_at(
+        &self,
+        project: &str,
+        limit: u32,
+        level: Option<LogLevel>,
+    ) -> Result<Vec<SyncLog>> {
         let statement = Statement::new(
             "SELECT id, project_key, level, message, details, created_ms FROM sync_logs \
-             WHERE project_key = $1 ORDER BY id DESC LIMIT $2",
+             WHERE project_key = $1 AND ($3 IS NULL OR level = $3) ORDER BY id DESC LIMIT $2",
         )
         .bind(project)
-        .bind(i64::from(limit));
+        .bind(i64::from(limit))
+        .bind(level.map(LogLevel::as_str));
         let rows: Vec<LogRow> = self.pool.fetch_all(statement).await?;
         rows.into_iter().map(SyncLog::try_from).collect()
     }

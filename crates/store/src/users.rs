@@ -51,6 +51,51 @@ impl Store {
         self.pool.fetch_all(statement).await
     }
 
+    /// The stored accounts among `account_ids`, in one statement per few hundred ids.
+    pub async fn jira_users_by_ids(&self, account_ids: &[String]) -> Result<Vec<JiraUser>> {
+        let mut users = Vec::new();
+        for chunk in sql::chunks(self.backend(), account_ids, 1, 0) {
+            let mut statement = Statement::new(format!(
+                "SELECT account_id, display_name, email, avatar_url, active FROM jira_users \
+                 WHERE account_id IN ({}) ORDER BY account_id",
+                sql::list(chunk.len(), 1)
+            ));
+            for id in chunk {
+                statement.push(id);
+            }
+            users.extend(self.pool.fetch_all::<JiraUser>(statement).await?);
+        }
+        Ok(users)
+    }
+
+    /// The members matched to any of `account_ids`.
+    pub async fn team_members_of_accounts(
+        &self,
+        account_ids: &[String],
+    ) -> Result<Vec<TeamMember>> {
+        let mut members = Vec::new();
+        for chunk in sql::chunks(self.backend(), account_ids, 1, 0) {
+            let mut statement = Statement::new(format!(
+                "SELECT id, display_name, email, jira_account_id FROM team_members \
+                 WHERE jira_account_id IN ({}) ORDER BY id",
+                sql::list(chunk.len(), 1)
+            ));
+            for id in chunk {
+                statement.push(id);
+            }
+            members.extend(self.pool.fetch_all::<TeamMember>(statement).await?);
+        }
+        Ok(members)
+    }
+
+    /// One member by id.
+    pub async fn team_member(&self, id: &str) -> Result<Option<TeamMember>> {
+        let statement = Statement::new(
+            "SELECT id, display_name, email, jira_account_id FROM team_members WHERE id = $1",
+        );
+        self.pool.fetch_optional(statement.bind(id)).await
+    }
+
     /// Creates or updates a member; a member given without an account keeps the one it has.
     pub async fn upsert_team_member(&self, member: &TeamMember) -> Result<()> {
         let statement = Statement::new(

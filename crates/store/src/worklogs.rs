@@ -9,7 +9,7 @@ use crate::pool::{Statement, Tx};
 use crate::sync_state::{SyncEntity, set_cursor};
 use crate::{Store, sql};
 
-const WORKLOG_COLUMNS: &str = "id, issue_id, author_account_id, started_ms, time_spent_seconds, \
+pub(crate) const WORKLOG_COLUMNS: &str = "id, issue_id, author_account_id, started_ms, time_spent_seconds, \
      comment, created_ms, updated_ms";
 
 /// Where the two worklog feeds stand (epoch ms): the next run reads each from here.
