@@ -17,7 +17,7 @@ use clockwork_clients::{HttpClient, HttpOptions};
 use clockwork_core::config::JiraConfig;
 use clockwork_core::config::{AuthConfig, CacheConfig, QueueConfig};
 use clockwork_durable::Engine;
-use clockwork_graphql::{Deps, GraphqlService};
+use clockwork_graphql::{Deps, GraphqlService, console};
 use clockwork_operations::{Operations, Scheduler};
 use clockwork_queue::Queue;
 use clockwork_queue::sqs::SqsQueue;
@@ -180,13 +180,15 @@ async fn track_demo_project(operations: &Operations, jira: &JiraConfig, key: &st
     Ok(())
 }
 
-/// What the local server serves: the REST routes and, beside them, GraphQL.
+/// What the local server serves: the REST routes and, beside them, GraphQL and its admin
+/// console (`/admin`).
 struct Hosted {
     app: Arc<App>,
     graphql: GraphqlService,
 }
 
-/// The local host adapter: an axum request in, the shared handler, an axum response out.
+/// The local host adapter: an axum request in, the shared handler (or GraphQL at
+/// `/api/graphql`, or the admin console's files at `/admin`), an axum response out.
 async fn adapt(
     State(hosted): State<Arc<Hosted>>,
     request: axum::extract::Request,
@@ -195,8 +197,11 @@ async fn adapt(
     let response = match clockwork_api::host::read_body(body).await {
         Ok(bytes) => {
             let request = http::Request::from_parts(parts, bytes);
-            if GraphqlService::serves(request.uri().path()) {
+            let path = request.uri().path();
+            if GraphqlService::serves(path) {
                 hosted.graphql.handle(request).await
+            } else if console::serves(path) {
+                console::respond(&request)
             } else {
                 clockwork_api::handle(&hosted.app, request).await
             }
@@ -230,6 +235,7 @@ fn print_banner(
     };
     writeln!(out, "  cache: {cache}; queue: {queue}; timer sync: {sync}")?;
     writeln!(out, "  GraphQL: POST http://{address}/api/graphql (GraphiQL: open it in a browser)")?;
+    writeln!(out, "  admin console: http://{address}/admin")?;
     writeln!(
         out,
         "  Jira: {}; Clockwork: {}",
