@@ -1,6 +1,8 @@
 //! The admin console at `/admin`: one page, its script and its style, embedded in the binary
 //! and served by the same router as `/api/graphql`. The page talks to the GraphQL API only;
 //! these responses carry no data, so they need no auth (the page asks for a token itself).
+//! On Vercel the same three files are static (`vercel.json` routes `/admin` to them with these
+//! headers, checked by a test below) beside the GraphQL function.
 
 use bytes::Bytes;
 use http::{HeaderValue, Method, Request, Response, StatusCode, header};
@@ -105,6 +107,33 @@ mod tests {
     fn only_admin_paths_are_the_consoles() {
         assert!(serves("/admin") && serves("/admin/console.js"));
         assert!(!serves("/administrator") && !serves("/api/graphql"));
+    }
+
+    /// On Vercel the files are static (`vercel.json`): the same paths, the same headers.
+    #[test]
+    fn vercel_serves_the_same_files_with_the_same_headers() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../vercel.json");
+        let config: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(path).expect("vercel.json")).unwrap();
+        let routes: Vec<_> = config["routes"]
+            .as_array()
+            .expect("routes")
+            .iter()
+            .filter(|route| route["src"].as_str().is_some_and(|src| src.starts_with("/admin")))
+            .collect();
+        assert_eq!(routes.len(), 2, "/admin and its assets: {routes:?}");
+        for route in routes {
+            assert_eq!(route["headers"]["Content-Security-Policy"], POLICY, "{route}");
+            assert_eq!(route["headers"]["Cache-Control"], "no-cache", "{route}");
+        }
+        let builds = config["builds"].as_array().expect("builds");
+        for file in ["index.html", "console.js", "console.css"] {
+            let src = format!("crates/graphql/console/{file}");
+            assert!(
+                builds.iter().any(|b| b["src"] == src.as_str() && b["use"] == "@vercel/static"),
+                "{src} is a static build"
+            );
+        }
     }
 
     #[test]
