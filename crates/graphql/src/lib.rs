@@ -13,8 +13,10 @@
 //! - `errors`: machine codes in `extensions.code`, as the REST API names them.
 //! - `limits`: depth and complexity limits.
 //! - `deploy`: the deployed function's configuration.
+//! - [`console`]: the admin console's page at `/admin` (files under `console/`, embedded).
 
 mod admin;
+pub mod console;
 mod data;
 pub mod deploy;
 mod errors;

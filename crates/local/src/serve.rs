@@ -17,7 +17,7 @@ use clockwork_clients::{HttpClient, HttpOptions};
 use clockwork_core::config::JiraConfig;
 use clockwork_core::config::{AuthConfig, CacheConfig, QueueConfig};
 use clockwork_durable::Engine;
-use clockwork_graphql::{Deps, GraphqlService};
+use clockwork_graphql::{Deps, GraphqlService, console};
 use clockwork_operations::{Operations, Scheduler};
 use clockwork_queue::Queue;
 use clockwork_queue::sqs::SqsQueue;
@@ -180,14 +180,16 @@ async fn track_demo_project(operations: &Operations, jira: &JiraConfig, key: &st
     Ok(())
 }
 
-/// What the local server serves: the REST routes and, beside them, GraphQL.
+/// What the local server serves: the REST routes and, beside them, GraphQL and its admin
+/// console (`/admin`).
 struct Hosted {
     app: Arc<App>,
     graphql: GraphqlService,
 }
 
 /// The local host adapter: an axum request in, the shared handler (or GraphQL at
-/// `/api/graphql`, or the MCP server over the handlers at `/api/mcp`), an axum response out.
+/// `/api/graphql`, the MCP server over the handlers at `/api/mcp`, or the admin console's
+/// files at `/admin`), an axum response out.
 async fn adapt(
     State(hosted): State<Arc<Hosted>>,
     request: axum::extract::Request,
@@ -201,6 +203,8 @@ async fn adapt(
                 hosted.graphql.handle(request).await
             } else if clockwork_mcp::serves(path) {
                 clockwork_mcp::handle(Arc::clone(&hosted.app), request).await
+            } else if console::serves(path) {
+                console::respond(&request)
             } else {
                 clockwork_api::handle(&hosted.app, request).await
             }
@@ -234,6 +238,7 @@ fn print_banner(
     };
     writeln!(out, "  cache: {cache}; queue: {queue}; timer sync: {sync}")?;
     writeln!(out, "  GraphQL: POST http://{address}/api/graphql (GraphiQL: open it in a browser)")?;
+    writeln!(out, "  admin console: http://{address}/admin")?;
     writeln!(
         out,
         "  Jira: {}; Clockwork: {}",
