@@ -84,7 +84,10 @@ impl From<sqlx::Error> for StoreError {
                     _ => Self::Database(message),
                 }
             }
+            // A protocol error is an answer that broke off mid-stream (a connection cut while
+            // it was being set up, say): the next connection is expected to work.
             sqlx::Error::Io(_)
+            | sqlx::Error::Protocol(_)
             | sqlx::Error::Tls(_)
             | sqlx::Error::PoolTimedOut
             | sqlx::Error::PoolClosed
@@ -123,6 +126,13 @@ fn is_busy(backend: Backend, code: Option<&str>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_broken_off_answer_is_retryable() {
+        let error =
+            StoreError::from(sqlx::Error::Protocol("unexpected response from SSLRequest".into()));
+        assert!(error.is_retryable(), "{error:?}");
+    }
 
     #[test]
     fn busy_codes_of_both_databases_are_retryable() {

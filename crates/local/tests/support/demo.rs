@@ -1,6 +1,8 @@
 //! `serve --demo` started as a person starts it, on a free port with a store of its own;
 //! included (`#[path]`) by the tests that talk to the running server.
 
+#![allow(dead_code)] // each test file uses a different part
+
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Stdio};
 
