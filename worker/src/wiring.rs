@@ -10,7 +10,7 @@ use clockwork_core::config::{
     CacheConfig, ConfigError, JiraConfig, TimerSourceConfig, merge_missing, process_env,
 };
 use clockwork_durable::Engine;
-use clockwork_jira_sync::{ProjectSync, SyncEngine, SyncOptions};
+use clockwork_jira_sync::{ApplyWebhooks, ProjectSync, SyncEngine, SyncOptions};
 use clockwork_notify::{NotifyConfig, NotifyError, http_client};
 use clockwork_operations::{Operations, OperationsConfig, ScheduleTick};
 use clockwork_queue::Queue;
@@ -40,8 +40,9 @@ pub fn engine(
 }
 
 /// Adds `sync-jira-project` over `store` (migrated here), whose runs `operations`' telemetry
-/// assesses, and `jira-schedules-tick`; `queue` takes the continuations of runs that outlast
-/// an attempt's time budget.
+/// assesses, `apply-jira-webhooks` (Jira's webhook deliveries, applied by the same engine)
+/// and `jira-schedules-tick`; `queue` takes the continuations of runs that outlast an
+/// attempt's time budget.
 pub async fn with_project_sync(
     engine: Engine,
     jira: &JiraConfig,
@@ -53,7 +54,10 @@ pub async fn with_project_sync(
     let client = Arc::new(JiraDataClient::new(jira, DataOptions::default()));
     let sync = SyncEngine::new(client, store, SyncOptions::from_env()?)
         .with_observer(operations.telemetry.clone());
-    let mut engine = engine.register(Arc::new(ProjectSync::new(Arc::new(sync))));
+    let sync = Arc::new(sync);
+    let mut engine = engine
+        .register(Arc::new(ProjectSync::new(sync.clone())))
+        .register(Arc::new(ApplyWebhooks::new(sync)));
     if let Some(scheduler) = &operations.scheduler {
         engine = engine.register(Arc::new(ScheduleTick::new(scheduler.clone())));
     }

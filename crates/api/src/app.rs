@@ -28,6 +28,9 @@ pub struct App {
     pub auth: Auth,
     /// `CRON_SECRET`: what Vercel's cron sends as `Authorization: Bearer …`.
     pub cron_secret: Option<SecretString>,
+    /// `JIRA_WEBHOOK_SECRET`: the key of Jira's webhook signatures, or the `secret` token
+    /// of a webhook URL registered without one (see [`crate::routes::webhooks`]).
+    pub webhook_secret: Option<SecretString>,
 }
 
 impl fmt::Debug for App {
@@ -109,6 +112,8 @@ impl App {
             clockwork_token: clockwork.api_token.clone(),
             auth,
             cron_secret: clockwork_core::config::process_env("CRON_SECRET").map(SecretString::from),
+            webhook_secret: clockwork_core::config::process_env("JIRA_WEBHOOK_SECRET")
+                .map(SecretString::from),
         }
     }
 

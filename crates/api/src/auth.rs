@@ -15,6 +15,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::token::Key;
 
+/// Compares shared secrets without an early exit, so timing does not reveal how much of a
+/// guess matched.
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 /// How far past `exp` a token is still accepted: clocks differ a little.
 const EXPIRY_LEEWAY_SECS: u64 = 5;
 

@@ -59,6 +59,11 @@ impl JsonBody {
         }
     }
 
+    /// The object itself, for bodies whose shape is someone else's (Jira's webhooks).
+    pub fn into_map(self) -> Map<String, Value> {
+        self.0
+    }
+
     /// An optional string field; `null` counts as absent, any other type is an error.
     pub fn optional_str(&self, name: &str) -> Result<Option<&str>, ApiError> {
         match self.0.get(name) {

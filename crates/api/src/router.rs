@@ -31,10 +31,11 @@ pub enum Route {
     IssueSearch,
     UsersResolve,
     SettingsValidate,
+    JiraWebhook,
 }
 
 impl Route {
-    pub const ALL: [Route; 13] = [
+    pub const ALL: [Route; 14] = [
         Self::TimersActive,
         Self::Worklogs,
         Self::TimersStart,
@@ -48,13 +49,16 @@ impl Route {
         Self::IssueSearch,
         Self::UsersResolve,
         Self::SettingsValidate,
+        Self::JiraWebhook,
     ];
 
     pub fn method(self) -> Method {
         match self {
-            Self::TimersStart | Self::TimersStop | Self::TimersSync | Self::SettingsValidate => {
-                Method::POST
-            }
+            Self::TimersStart
+            | Self::TimersStop
+            | Self::TimersSync
+            | Self::SettingsValidate
+            | Self::JiraWebhook => Method::POST,
             Self::TimersActive
             | Self::Worklogs
             | Self::Issue
@@ -68,7 +72,7 @@ impl Route {
     }
 
     /// Whether the route enqueues jobs (a timer sync, also after starting or stopping a
-    /// timer) or checks the queue (health): only these need [`App::queue`].
+    /// timer; a webhook delivery) or checks the queue (health): only these need [`App::queue`].
     pub fn uses_queue(self) -> bool {
         match self {
             Self::TimersStart
@@ -76,6 +80,7 @@ impl Route {
             | Self::TimersSync
             | Self::CronTimersSync
             | Self::CronJiraSync
+            | Self::JiraWebhook
             | Self::Health => true,
             Self::TimersActive
             | Self::Worklogs
@@ -102,6 +107,7 @@ impl Route {
             "/api/issues/search" => Self::IssueSearch,
             "/api/users/resolve" => Self::UsersResolve,
             "/api/settings/validate" => Self::SettingsValidate,
+            "/api/webhooks/jira" => Self::JiraWebhook,
             _ if has_one_segment_after(path, "/api/issues/") => Self::Issue,
             _ if has_one_segment_after(path, "/api/runs/") => Self::Run,
             _ => return None,
@@ -151,6 +157,7 @@ impl Endpoint {
     pub const USERS_RESOLVE: Self = Self { route: Route::UsersResolve, handler: users_resolve };
     pub const SETTINGS_VALIDATE: Self =
         Self { route: Route::SettingsValidate, handler: settings_validate };
+    pub const JIRA_WEBHOOK: Self = Self { route: Route::JiraWebhook, handler: jira_webhook };
 
     /// The endpoint of any route (the local server, tests): this links every handler.
     pub fn of(route: Route) -> Self {
@@ -168,6 +175,7 @@ impl Endpoint {
             Route::IssueSearch => Self::ISSUE_SEARCH,
             Route::UsersResolve => Self::USERS_RESOLVE,
             Route::SettingsValidate => Self::SETTINGS_VALIDATE,
+            Route::JiraWebhook => Self::JIRA_WEBHOOK,
         }
     }
 
@@ -220,6 +228,11 @@ fn cron_timers_sync<'a>(app: &'a App, request: &'a Request<Bytes>) -> Answer<'a>
 
 fn cron_jira_sync<'a>(app: &'a App, request: &'a Request<Bytes>) -> Answer<'a> {
     Box::pin(routes::sync::cron_jira(app, request))
+}
+
+/// Proven by Jira's signature or the registered URL's secret, not by a bearer token.
+fn jira_webhook<'a>(app: &'a App, request: &'a Request<Bytes>) -> Answer<'a> {
+    Box::pin(routes::webhooks::handle(app, request))
 }
 
 /// Serves any route (the local server, tests).
@@ -316,6 +329,7 @@ mod tests {
         assert_eq!(Route::from_path("/api/runs/abc"), Some(Route::Run));
         assert_eq!(Route::from_path("/api/cron/timers-sync"), Some(Route::CronTimersSync));
         assert_eq!(Route::from_path("/api/cron/jira-sync"), Some(Route::CronJiraSync));
+        assert_eq!(Route::from_path("/api/webhooks/jira"), Some(Route::JiraWebhook));
         assert_eq!(Route::from_path("/api/nope"), None);
         assert_eq!(Route::from_path("/"), None);
     }

@@ -6,6 +6,10 @@ pub const TIMERS_SYNC_REQUESTED: &str = "clockwork/timers.sync.requested";
 pub const PROJECT_SYNC_REQUESTED: &str = "jira/project.sync.requested";
 /// Starts every tracked project's due sync run (`data: {}`).
 pub const SCHEDULES_TICK: &str = "jira/schedules.tick";
+/// Jira webhook deliveries to apply (`data: { deliveries: [WebhookDelivery] }`).
+///
+/// [`WebhookDelivery`]: crate::webhook::WebhookDelivery
+pub const WEBHOOK_RECEIVED: &str = "jira/webhook.received";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Event {

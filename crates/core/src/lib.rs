@@ -10,6 +10,7 @@
 //! - [`event`]: the queue's event envelope.
 //! - [`telemetry`]: tracing set-up shared by every binary.
 //! - [`tls`]: the one TLS crypto provider (*ring*) every HTTPS client uses.
+//! - [`webhook`]: what the webhook route hands the worker of a Jira delivery.
 
 pub mod config;
 pub mod contract;
@@ -18,6 +19,7 @@ pub mod error;
 pub mod event;
 pub mod telemetry;
 pub mod tls;
+pub mod webhook;
 
 pub use domain::{AccountId, DateRange, Email, IssueId, IssueKey, ProjectKey, UserRef};
 pub use error::ApiError;

@@ -8,13 +8,13 @@ use chrono::{DateTime, Utc};
 use clockwork_clients::jira_data::{
     ChangeFeed, DataIssue, JiraData, JiraDataError, SearchPage, project_issues_jql,
 };
-use clockwork_core::IssueId;
 use clockwork_core::config::{ConfigError, Lookup, process_env};
-use clockwork_store::model::{IssueBatch, IssueRecord, JiraUser, Sprint};
+use clockwork_store::model::{JiraUser, Sprint};
 use clockwork_store::sync_state::{LogLevel, SyncEntity, SyncStatus};
 use clockwork_store::{FeedCursors, RunRecord, Store, StoreError};
 use serde::{Deserialize, Serialize};
 
+use crate::batch::Read;
 use crate::normalize::{self, Scope};
 use crate::observe::RunObserver;
 
@@ -523,10 +523,12 @@ impl SyncEngine {
         }
         state.read += issues.len() as u64;
         let scope = state.scope();
-        let backfill = !state.backfill.is_empty();
-        if let Some(batch) =
-            self.batch(&state.project, issues, &scope, state.full, backfill).await?
-        {
+        let read = match (state.backfill.is_empty(), state.full) {
+            (false, _) => Read::Backfill,
+            (true, true) => Read::Full,
+            (true, false) => Read::Incremental,
+        };
+        if let Some(batch) = self.batch(&state.project, issues, &scope, read).await? {
             let summary = &mut state.summary;
             summary.issues += batch.issues.len() as u64;
             summary.comments += batch.issues.iter().map(|r| r.comments.len() as u64).sum::<u64>();
@@ -574,95 +576,6 @@ impl SyncEngine {
             self.store.request_full_sync(&project).await?;
         }
         Ok(())
-    }
-
-    /// One page of issues as a batch: truncated comments (always) and worklogs (on a full
-    /// sync; incremental runs take changed worklogs from the worklog stream) are paged
-    /// through the per-issue endpoints first. A backfill's batch deletes nothing (it holds
-    /// a few accounts' work, not an issue's whole) and leaves the cursor alone.
-    async fn batch(
-        &self,
-        project: &str,
-        issues: Vec<DataIssue>,
-        scope: &Scope,
-        full: bool,
-        backfill: bool,
-    ) -> Result<Option<IssueBatch>, SyncError> {
-        let Some(cursor_ms) =
-            issues.iter().filter_map(|i| i.updated).map(|at| at.timestamp_millis()).max()
-        else {
-            return Ok(None);
-        };
-        let mut users: HashMap<String, JiraUser> = HashMap::new();
-        let mut sprints: HashMap<i64, Sprint> = HashMap::new();
-        let mut records: Vec<IssueRecord> = Vec::with_capacity(issues.len());
-        for data in issues {
-            let comments_complete = data.comments_complete();
-            let comments: Vec<_> = if comments_complete {
-                data.comments
-                    .iter()
-                    .flat_map(|p| &p.comments)
-                    .map(|c| normalize::comment(&data.id, c))
-                    .collect()
-            } else {
-                let id = issue_id(&data)?;
-                self.jira
-                    .all_issue_comments(&id)
-                    .await?
-                    .iter()
-                    .map(|c| normalize::comment(&data.id, c))
-                    .collect()
-            };
-            let embedded_complete = data.worklogs_complete();
-            let (worklogs, worklogs_complete): (Vec<_>, bool) = if embedded_complete {
-                (
-                    data.worklogs
-                        .iter()
-                        .flat_map(|p| &p.worklogs)
-                        .map(|w| normalize::worklog(&data.id, w))
-                        .collect(),
-                    true,
-                )
-            } else if full {
-                let id = issue_id(&data)?;
-                (
-                    self.jira
-                        .all_issue_worklogs(&id)
-                        .await?
-                        .iter()
-                        .map(|w| normalize::worklog(&data.id, w))
-                        .collect(),
-                    true,
-                )
-            } else {
-                (Vec::new(), false)
-            };
-            let people = data.assignee.iter().chain(data.reporter.iter());
-            let authors =
-                data.comments.iter().flat_map(|p| &p.comments).filter_map(|c| c.author.as_ref());
-            for person in people.chain(authors) {
-                users.entry(person.account_id.clone()).or_insert_with(|| normalize::user(person));
-            }
-            for sprint in &data.sprints {
-                let sprint = normalize::sprint(sprint);
-                sprints.insert(sprint.id, sprint);
-            }
-            let issue = normalize::issue(&data, project);
-            records.extend(scope.record(
-                issue,
-                comments,
-                comments_complete && !backfill,
-                worklogs,
-                worklogs_complete && !backfill,
-            ));
-        }
-        Ok(Some(IssueBatch {
-            project_key: project.to_owned(),
-            issues: records,
-            sprints: sprints.into_values().collect(),
-            users: users.into_values().collect(),
-            cursor_ms: (!backfill).then_some(cursor_ms),
-        }))
     }
 
     /// Worklogs changed or deleted anywhere since the worklog cursor; the cursor follows
@@ -724,16 +637,6 @@ impl SyncEngine {
         self.store.upsert_users(&users).await?;
         Ok(())
     }
-}
-
-fn issue_id(issue: &DataIssue) -> Result<IssueId, SyncError> {
-    IssueId::parse(&issue.id).map_err(|e| {
-        SyncError::Jira(JiraDataError::new(
-            clockwork_clients::jira_data::ErrorCode::SchemaMismatch,
-            None,
-            format!("issue {}: {e}", issue.key),
-        ))
-    })
 }
 
 fn duration_ms(duration: Duration) -> i64 {

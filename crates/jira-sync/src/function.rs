@@ -146,7 +146,7 @@ fn parse(data: &serde_json::Value) -> Result<Request, StepError> {
 }
 
 /// A sync failure as a step failure: retried later, or the end of the run with advice.
-fn failure(error: SyncError) -> StepError {
+pub(crate) fn failure(error: SyncError) -> StepError {
     let message = format!("{error} ({})", error.advice());
     if error.is_retryable() {
         StepError::retryable(error.code(), message)
@@ -155,6 +155,6 @@ fn failure(error: SyncError) -> StepError {
     }
 }
 
-fn unserializable(error: serde_json::Error) -> StepError {
+pub(crate) fn unserializable(error: serde_json::Error) -> StepError {
     StepError::permanent("STEP_OUTPUT_UNSERIALIZABLE", error.to_string())
 }

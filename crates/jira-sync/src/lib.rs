@@ -6,17 +6,24 @@
 //! batch of up to 100 issues, with its children and the cursor, in one transaction;
 //! [`function`] runs it as the worker's durable steps; [`users`] matches Jira users to team
 //! members; [`observe`] is how the operations engine hears of each run's end; `sweep`
-//! marks issues gone from Jira deleted, never a project's whole by mistake.
+//! marks issues gone from Jira deleted, never a project's whole by mistake; `batch` turns
+//! issues read from Jira into the store's batch, one way for every writer. [`webhooks`]
+//! applies Jira's webhook deliveries as hints (the issues re-read, committed like a page),
+//! and [`webhook_function`] runs that as the worker's durable steps.
 
+mod batch;
 pub mod engine;
 pub mod function;
 pub mod normalize;
 pub mod observe;
 mod sweep;
 pub mod users;
+pub mod webhook_function;
+pub mod webhooks;
 
 pub use engine::{
     NoProgress, Prefetched, Progress, RunState, SyncEngine, SyncError, SyncOptions, SyncSummary,
 };
 pub use function::ProjectSync;
 pub use observe::RunObserver;
+pub use webhook_function::{ApplyWebhooks, WebhookSummary};

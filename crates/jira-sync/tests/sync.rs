@@ -1,75 +1,26 @@
 //! The sync's rules, each on both databases (a temporary SQLite file; Postgres for real in a
 //! schema of the test's own), against the test kit's fake Jira.
 
-use std::future::Future;
+mod common;
+
 use std::sync::Arc;
 use std::time::Duration;
 
 use clockwork_cache::Cache;
 use clockwork_cache::redis_backend::RedisCache;
-use clockwork_clients::HttpOptions;
-use clockwork_clients::jira_data::{DataOptions, JiraData, JiraDataClient};
-use clockwork_core::config::JiraConfig;
+use clockwork_clients::jira_data::JiraData;
 use clockwork_core::event::{Event, PROJECT_SYNC_REQUESTED};
 use clockwork_durable::engine::DEADLINE_MARGIN;
 use clockwork_durable::{Engine, Outcome};
-use clockwork_jira_sync::{NoProgress, ProjectSync, SyncEngine, SyncError, SyncOptions};
+use clockwork_jira_sync::{ProjectSync, SyncEngine, SyncError, SyncOptions};
 use clockwork_queue::in_process::InProcessQueue;
-use clockwork_store::{Store, StoreConfig, SyncEntity};
-use clockwork_testkit::databases::{Kind, with_database};
+use clockwork_store::{Store, SyncEntity};
 use clockwork_testkit::faults::Fault;
-use clockwork_testkit::jira::FakeJira;
 use clockwork_testkit::on_both_databases;
 use clockwork_testkit::redis_db::RedisDb;
+use common::{SEARCH, Site};
 use secrecy::SecretString;
 use serde_json::json;
-
-const SEARCH: &str = "POST /rest/api/3/search/jql";
-
-struct Site {
-    jira: FakeJira,
-    client: Arc<JiraDataClient>,
-    engine: SyncEngine,
-    store: Store,
-}
-
-impl Site {
-    /// Runs `rule` against a fresh fake Jira and a store on a fresh database of `kind`.
-    async fn run<F, Fut>(kind: Kind, rule: F)
-    where
-        F: FnOnce(Site) -> Fut + Send + 'static,
-        Fut: Future<Output = ()> + Send + 'static,
-    {
-        with_database(kind, |database| async move {
-            let jira = FakeJira::start("bot@acme.example", "token").await;
-            let config = JiraConfig {
-                base_url: jira.base_url().parse().expect("URL"),
-                email: "bot@acme.example".into(),
-                api_token: SecretString::from("token"),
-            };
-            let http = HttpOptions {
-                base_backoff: Duration::from_millis(5),
-                ..DataOptions::default().http
-            };
-            let client = Arc::new(JiraDataClient::new(
-                &config,
-                DataOptions { http, ..DataOptions::default() },
-            ));
-            let store = Store::connect(&StoreConfig::new(&database.url).expect("config"))
-                .await
-                .expect("connect");
-            store.migrate().await.expect("migrate");
-            let engine = SyncEngine::new(client.clone(), store.clone(), SyncOptions::default());
-            rule(Site { jira, client, engine, store }).await;
-            drop(database);
-        })
-        .await;
-    }
-
-    async fn sync(&self, full: bool) -> Result<clockwork_jira_sync::SyncSummary, SyncError> {
-        self.engine.sync_project("KAN", full, &NoProgress).await
-    }
-}
 
 on_both_databases! { Site::run, Site;
     async fn a_full_sync_copies_issues_comments_worklogs_and_sprints(site) {

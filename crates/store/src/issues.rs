@@ -20,8 +20,9 @@ pub(crate) const COMMENT_COLUMNS: &str =
 impl Store {
     /// Stores one batch in one transaction: users, sprints, issues (un-deleting any that were
     /// marked deleted), their sprint links (replaced), comments and worklogs (upserted; for
-    /// issues read completely, stored ones missing from the batch are soft-deleted), and the
-    /// `issues` cursor. Applying the same batch again changes nothing.
+    /// issues read completely, stored ones missing from the batch are soft-deleted), the
+    /// issues Jira no longer has (soft-deleted), and the `issues` cursor. Applying the same
+    /// batch again changes nothing.
     #[instrument(skip_all, fields(project = %batch.project_key, issues = batch.issues.len()))]
     pub async fn apply_batch(&self, batch: &IssueBatch) -> Result<()> {
         validate(batch)?;
@@ -45,6 +46,8 @@ impl Store {
             (record.issue.id.as_str(), record.worklogs.iter().map(|w| w.id.as_str()).collect())
         });
         soft_delete_missing(&mut tx, Child::Worklogs, read_whole.collect(), now).await?;
+
+        soft_delete_issues(&mut tx, &batch.project_key, &batch.deleted_issue_ids, now).await?;
 
         if let Some(cursor_ms) = batch.cursor_ms {
             set_cursor(&mut tx, &batch.project_key, SyncEntity::Issues, cursor_ms).await?;
@@ -308,6 +311,24 @@ async fn soft_delete_missing(
             sql::list(chunk.len(), 2)
         ))
         .bind(now);
+        for id in chunk {
+            statement.push(id);
+        }
+        tx.execute(statement).await?;
+    }
+    Ok(())
+}
+
+/// Marks the project's live issues `ids` deleted at `now`; other projects' issues are left.
+async fn soft_delete_issues(tx: &mut Tx, project: &str, ids: &[String], now: i64) -> Result<()> {
+    for chunk in sql::chunks(tx.backend(), ids, 1, 2) {
+        let mut statement = Statement::new(format!(
+            "UPDATE issues SET deleted_at = $1 WHERE project_key = $2 AND deleted_at IS NULL \
+             AND id IN ({})",
+            sql::list(chunk.len(), 3)
+        ))
+        .bind(now)
+        .bind(project);
         for id in chunk {
             statement.push(id);
         }

@@ -15,6 +15,7 @@
 //! - [`schedule`]: each project's schedule and health, requested runs, the atomic claim of
 //!   due runs, and the record of finished runs.
 //! - `lease`: one sync run per project at a time.
+//! - `webhooks`: the Jira webhook deliveries taken on, and when each was applied.
 
 use std::fmt;
 use std::sync::Arc;
@@ -35,14 +36,15 @@ mod sprints;
 mod sql;
 pub mod sync_state;
 mod users;
+mod webhooks;
 mod worklogs;
 
 pub use config::{Backend, StoreConfig};
 pub use error::StoreError;
 pub use listing::{IssueFilter, IssueKeyset};
 pub use model::{
-    Authored, Comment, Issue, IssueBatch, IssueRecord, JiraUser, ListedIssue, ProjectCounts,
-    Sprint, Stored, Sweep, TableCounts, TeamMember, TrackedProject, Worklog,
+    Authored, Comment, DeliveryRecord, Issue, IssueBatch, IssueRecord, JiraUser, ListedIssue,
+    ProjectCounts, Sprint, Stored, Sweep, TableCounts, TeamMember, TrackedProject, Worklog,
 };
 pub use schedule::{Claim, JobHealth, Requested, RunRecord, RunRequest, SyncJob};
 pub use sync_state::{JobStatus, LogLevel, SyncEntity, SyncLog, SyncState, SyncStatus};

@@ -208,7 +208,7 @@ pub struct ProjectCounts {
 }
 
 /// One unit of the issue sync: it commits whole or not at all.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct IssueBatch {
     pub project_key: String,
     pub issues: Vec<IssueRecord>,
@@ -217,8 +217,12 @@ pub struct IssueBatch {
     /// Users seen in the batch (assignees, reporters, authors).
     pub users: Vec<JiraUser>,
     /// The `issues` cursor once this batch is stored: the largest `updated_ms` it covers.
-    /// `None` leaves the cursor where it is (a backfill of a few accounts reads old pages).
+    /// `None` leaves the cursor where it is (a backfill of a few accounts reads old pages;
+    /// a webhook's re-read of a few issues is no prefix of the search).
     pub cursor_ms: Option<i64>,
+    /// Issues of the project Jira no longer has (a webhook said so and a re-read did not
+    /// find them): soft-deleted in the same transaction.
+    pub deleted_issue_ids: Vec<String>,
 }
 
 /// An issue with the children read alongside it.
@@ -264,4 +268,17 @@ pub struct Sweep {
     pub unobserved: usize,
     /// Deleted or unobserved issues Jira lists again.
     pub restored: usize,
+}
+
+/// A Jira webhook delivery the worker took on (`webhook_deliveries`).
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct DeliveryRecord {
+    /// Jira's identifier of the delivery.
+    pub id: String,
+    pub received_ms: i64,
+    /// e.g. `jira:issue_updated`.
+    pub event: String,
+    pub issue_id: String,
+    /// When the re-read of its issue was committed.
+    pub applied_ms: Option<i64>,
 }

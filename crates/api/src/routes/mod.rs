@@ -10,4 +10,5 @@ pub mod sync;
 pub mod timer_control;
 pub mod timers_active;
 pub mod users;
+pub mod webhooks;
 pub mod worklogs;

@@ -12,6 +12,7 @@ use secrecy::ExposeSecret;
 use serde_json::json;
 
 use crate::App;
+use crate::auth::constant_time_eq;
 use crate::router::json as json_answer;
 use crate::upstream::{cache_error, queue_error};
 
@@ -62,11 +63,6 @@ fn check_cron_secret(app: &App, request: &http::Request<bytes::Bytes>) -> Result
         return Err(ApiError::unauthorized("CRON_UNAUTHORIZED", "the cron secret does not match"));
     }
     Ok(())
-}
-
-/// Compares without an early exit, so timing does not reveal how much of a guess matched.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 pub async fn handle(app: &App) -> Result<Response<bytes::Bytes>, ApiError> {

@@ -284,6 +284,7 @@ async fn seed(store: &Store) -> Result<()> {
             sprints: vec![sprint.clone()],
             users: users.clone(),
             cursor_ms: None,
+            deleted_issue_ids: Vec::new(),
         };
         store.apply_batch(&batch).await?;
     }

@@ -104,6 +104,7 @@ impl PerIssueConnector {
             sprints: sprints.into_values().collect(),
             users: users.into_values().collect(),
             cursor_ms: Some(cursor_ms),
+            deleted_issue_ids: Vec::new(),
         }))
     }
 }

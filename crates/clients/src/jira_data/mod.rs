@@ -8,7 +8,8 @@
 //! - `classify`: [`JiraDataError`], every failure as an [`ErrorCode`] with advice.
 //! - `issue` and `types`: what the calls return ([`DataIssue`], [`DataComment`], …), read
 //!   tolerantly; `adf` flattens Atlassian Document Format ([`adf_to_text`]); `time` reads
-//!   Jira's timestamps; `jql` writes the sync's JQL ([`project_issues_jql`]).
+//!   Jira's timestamps; `jql` writes the sync's JQL ([`project_issues_jql`],
+//!   [`issues_by_id_jql`]).
 
 mod adf;
 mod classify;
@@ -31,7 +32,7 @@ pub use adf::adf_to_text;
 pub use classify::{ErrorCode, JiraDataError};
 pub use client::JiraDataClient;
 pub use issue::{DataIssue, IssueProject, SYNC_FIELDS, SearchPage};
-pub use jql::project_issues_jql;
+pub use jql::{issues_by_id_jql, project_issues_jql};
 pub use types::{
     Board, ChangeFeed, ChangedWorklog, ChangedWorklogs, CommentPage, DataComment, DataUser,
     DataWorklog, Project, Sprint, WorklogChanges, WorklogPage,

@@ -96,6 +96,7 @@ pub async fn project(store: &Store, issues: u32, children: u32) {
             sprints: sprints.clone(),
             users: users(),
             cursor_ms: None,
+            deleted_issue_ids: Vec::new(),
         };
         store.apply_batch(&batch).await.expect("batch");
     }

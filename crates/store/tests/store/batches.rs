@@ -47,6 +47,24 @@ on_both_databases! { crate::run, crate::TestDb;
         assert_eq!(fixtures::issues_cursor(&store).await, first.cursor_ms);
     }
 
+    async fn a_batch_marks_deleted_only_the_named_issues_of_its_own_project(db) {
+        let store = db.store().await;
+        store.apply_batch(&batch(0..3, 1, 0)).await.unwrap();
+        let mut other = batch(10..11, 0, 0);
+        other.project_key = "OPS".into();
+        other.issues[0].issue.project_key = "OPS".into();
+        store.apply_batch(&other).await.unwrap();
+        let deletes = clockwork_store::IssueBatch {
+            project_key: PROJECT.into(),
+            deleted_issue_ids: vec![issue_id(1), issue_id(10)],
+            ..clockwork_store::IssueBatch::default()
+        };
+        store.apply_batch(&deletes).await.unwrap();
+        let deleted = async |n| store.issue(&issue_id(n)).await.unwrap().unwrap().is_deleted();
+        assert_eq!((deleted(0).await, deleted(1).await, deleted(10).await), (false, true, false));
+        assert_eq!(fixtures::issues_cursor(&store).await, batch(0..3, 1, 0).cursor_ms, "kept");
+    }
+
     async fn a_child_under_the_wrong_issue_is_rejected_before_anything_is_written(db) {
         let store = db.store().await;
         let mut bad = batch(0..3, 1, 0);

@@ -13,7 +13,7 @@ use serde_json::json;
 use crate::Kind;
 use crate::fixtures::{self, PROJECT};
 
-const TABLES: [&str; 14] = [
+const TABLES: [&str; 15] = [
     "comments",
     "issue_sprints",
     "issues",
@@ -27,6 +27,7 @@ const TABLES: [&str; 14] = [
     "sync_states",
     "team_members",
     "tracked_projects",
+    "webhook_deliveries",
     "worklogs",
 ];
 

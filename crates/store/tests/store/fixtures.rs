@@ -106,6 +106,7 @@ pub fn batch(issues: std::ops::Range<u32>, comments: u32, worklogs: u32) -> Issu
         sprints: (1..=3).map(sprint).collect(),
         users: issues.map(user).collect(),
         cursor_ms: Some(cursor_ms),
+        deleted_issue_ids: Vec::new(),
     }
 }
 
