@@ -31,10 +31,12 @@ pub enum Route {
     IssueSearch,
     UsersResolve,
     SettingsValidate,
+    /// `GET /api/openapi.json`: the OpenAPI document of these routes.
+    OpenApi,
 }
 
 impl Route {
-    pub const ALL: [Route; 13] = [
+    pub const ALL: [Route; 14] = [
         Self::TimersActive,
         Self::Worklogs,
         Self::TimersStart,
@@ -48,6 +50,7 @@ impl Route {
         Self::IssueSearch,
         Self::UsersResolve,
         Self::SettingsValidate,
+        Self::OpenApi,
     ];
 
     pub fn method(self) -> Method {
@@ -63,7 +66,8 @@ impl Route {
             | Self::CronTimersSync
             | Self::CronJiraSync
             | Self::IssueSearch
-            | Self::UsersResolve => Method::GET,
+            | Self::UsersResolve
+            | Self::OpenApi => Method::GET,
         }
     }
 
@@ -83,7 +87,8 @@ impl Route {
             | Self::Run
             | Self::IssueSearch
             | Self::UsersResolve
-            | Self::SettingsValidate => false,
+            | Self::SettingsValidate
+            | Self::OpenApi => false,
         }
     }
 
@@ -102,6 +107,7 @@ impl Route {
             "/api/issues/search" => Self::IssueSearch,
             "/api/users/resolve" => Self::UsersResolve,
             "/api/settings/validate" => Self::SettingsValidate,
+            "/api/openapi.json" => Self::OpenApi,
             _ if has_one_segment_after(path, "/api/issues/") => Self::Issue,
             _ if has_one_segment_after(path, "/api/runs/") => Self::Run,
             _ => return None,
@@ -151,6 +157,7 @@ impl Endpoint {
     pub const USERS_RESOLVE: Self = Self { route: Route::UsersResolve, handler: users_resolve };
     pub const SETTINGS_VALIDATE: Self =
         Self { route: Route::SettingsValidate, handler: settings_validate };
+    pub const OPENAPI: Self = Self { route: Route::OpenApi, handler: openapi };
 
     /// The endpoint of any route (the local server, tests): this links every handler.
     pub fn of(route: Route) -> Self {
@@ -168,6 +175,7 @@ impl Endpoint {
             Route::IssueSearch => Self::ISSUE_SEARCH,
             Route::UsersResolve => Self::USERS_RESOLVE,
             Route::SettingsValidate => Self::SETTINGS_VALIDATE,
+            Route::OpenApi => Self::OPENAPI,
         }
     }
 
@@ -212,6 +220,10 @@ fn timers_sync<'a>(app: &'a App, request: &'a Request<Bytes>) -> Answer<'a> {
 
 fn health<'a>(app: &'a App, _request: &'a Request<Bytes>) -> Answer<'a> {
     Box::pin(async move { Ok(routes::health::handle(app).await) })
+}
+
+fn openapi<'a>(_app: &'a App, _request: &'a Request<Bytes>) -> Answer<'a> {
+    Box::pin(async { Ok(raw_json(Bytes::from_static(routes::openapi::DOCUMENT.as_bytes()))) })
 }
 
 fn cron_timers_sync<'a>(app: &'a App, request: &'a Request<Bytes>) -> Answer<'a> {
@@ -316,6 +328,7 @@ mod tests {
         assert_eq!(Route::from_path("/api/runs/abc"), Some(Route::Run));
         assert_eq!(Route::from_path("/api/cron/timers-sync"), Some(Route::CronTimersSync));
         assert_eq!(Route::from_path("/api/cron/jira-sync"), Some(Route::CronJiraSync));
+        assert_eq!(Route::from_path("/api/openapi.json"), Some(Route::OpenApi));
         assert_eq!(Route::from_path("/api/nope"), None);
         assert_eq!(Route::from_path("/"), None);
     }
