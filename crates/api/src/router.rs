@@ -1,5 +1,6 @@
 //! Path matching, method and size checks, and dispatch to the route modules.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -119,9 +120,12 @@ fn has_one_segment_after(path: &str, prefix: &str) -> bool {
     path.strip_prefix(prefix).is_some_and(|rest| !rest.is_empty() && !rest.contains('/'))
 }
 
-/// The path's last segment, for routes named `…/{param}`.
-pub fn last_segment(path: &str) -> &str {
-    path.trim_end_matches('/').rsplit('/').next().unwrap_or_default()
+/// The path's last segment, percent-decoded, for routes named `…/{param}`: clients encode
+/// what a segment may not carry as it is (`a:b` may arrive as `a%3Ab`). Bytes that are not
+/// UTF-8 become U+FFFD, which no parameter accepts.
+pub fn last_segment(path: &str) -> Cow<'_, str> {
+    let segment = path.trim_end_matches('/').rsplit('/').next().unwrap_or_default();
+    percent_encoding::percent_decode_str(segment).decode_utf8_lossy()
 }
 
 /// What a handler answers: its response, or an error that becomes the JSON error body.
@@ -331,5 +335,12 @@ mod tests {
         assert_eq!(Route::from_path("/api/openapi.json"), Some(Route::OpenApi));
         assert_eq!(Route::from_path("/api/nope"), None);
         assert_eq!(Route::from_path("/"), None);
+    }
+
+    #[test]
+    fn path_parameters_are_percent_decoded() {
+        assert_eq!(last_segment("/api/runs/tick%3A42/"), "tick:42");
+        assert_eq!(last_segment("/api/issues/KAN-9"), "KAN-9");
+        assert_eq!(last_segment("/api/runs/%FF"), "\u{FFFD}");
     }
 }

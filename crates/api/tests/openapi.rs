@@ -219,6 +219,28 @@ async fn the_served_document_is_the_committed_file() {
         clockwork_api::handle(&h.app, request(Method::GET, "/api/openapi.json", None, "")).await;
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(response.body().as_ref(), DOCUMENT.as_bytes());
+    assert_eq!(response.headers()["content-type"], "application/json");
+    assert_eq!(response.headers()["cache-control"], "no-store");
+}
+
+/// Vercel serves the committed file as it is (`vercel.json`), with the local route's headers.
+#[test]
+fn vercel_serves_the_committed_document_as_a_static_file() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../vercel.json");
+    let config: Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("vercel.json")).expect("JSON");
+    let builds = config["builds"].as_array().expect("builds");
+    let src = "crates/api/openapi.json";
+    assert!(
+        builds.iter().any(|b| b["src"] == src && b["use"] == "@vercel/static"),
+        "{src} is a static build"
+    );
+    let routes = config["routes"].as_array().expect("routes");
+    let route = routes.iter().find(|r| r["dest"] == format!("/{src}")).expect("a route to it");
+    let pattern = route["src"].as_str().expect("a pattern");
+    assert_eq!(pattern, r"/api/openapi\.json");
+    assert_eq!(route["headers"]["Content-Type"], "application/json");
+    assert_eq!(route["headers"]["Cache-Control"], "no-store");
 }
 
 /// Ann with a running timer, an issue in Jira and Clockwork, and a worklog on 2026-11-23.

@@ -12,6 +12,7 @@ pub fn local() -> Command {
         "ATLASSIAN_API_TOKEN",
         "API_JWT_SECRET",
         "AUTH_DISABLED",
+        "CRON_SECRET",
         "REDIS_URL",
         "UPSTASH_REDIS_REST_URL",
         "UPSTASH_REDIS_REST_TOKEN",
