@@ -34,7 +34,8 @@ pub struct ServeArgs {
     /// Address to bind.
     #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
     host: IpAddr,
-    /// Start simulated Jira and Clockwork sites with sample data and use them, auth off.
+    /// Start simulated Jira and Clockwork sites with sample data and use them, auth off
+    /// (unless --auth).
     #[arg(long)]
     demo: bool,
     /// With --demo: authenticate callers as a deployment does, with API_JWT_SECRET (tokens
