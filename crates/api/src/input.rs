@@ -82,18 +82,35 @@ impl JsonBody {
             .ok_or_else(|| ApiError::bad_field(name, "is required"))
     }
 
-    /// An optional field that may be a string or a whole number (ids arrive as either).
+    /// An optional field that may be a string or a whole number (ids arrive as either). A
+    /// whole number is one however it is written: JSON has one number type, so `7.0` and
+    /// `7e0` are 7, as JSON Schema's `integer` reads them.
     pub fn optional_id(&self, name: &str) -> Result<Option<String>, ApiError> {
         match self.0.get(name) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::String(s)) => Ok(Some(s.clone())),
-            Some(Value::Number(n)) if n.is_u64() => Ok(Some(n.to_string())),
+            Some(Value::Number(n)) => match whole_number(n) {
+                Some(n) => Ok(Some(n.to_string())),
+                None => Err(ApiError::bad_field(
+                    name,
+                    format!("must be a whole number of at least 0, not {n}"),
+                )),
+            },
             Some(other) => Err(ApiError::bad_field(
                 name,
                 format!("must be a string or a whole number, not {}", type_name(other)),
             )),
         }
     }
+}
+
+/// `n` as a whole number of at least 0, when it is one a JSON number holds exactly (2^53).
+fn whole_number(n: &serde_json::Number) -> Option<u64> {
+    const MAX_EXACT: f64 = 9_007_199_254_740_992.0;
+    n.as_u64().or_else(|| {
+        let n = n.as_f64()?;
+        (n.fract() == 0.0 && (0.0..=MAX_EXACT).contains(&n)).then_some(n as u64)
+    })
 }
 
 fn type_name(value: &Value) -> &'static str {
@@ -116,6 +133,22 @@ mod tests {
         let body = JsonBody::parse(&Bytes::from_static(br#"{"issueKey": 5}"#)).unwrap();
         let error = body.required_str("issueKey").unwrap_err();
         assert_eq!(error.message, "`issueKey` must be a string, not a number");
+    }
+
+    #[test]
+    fn ids_are_whole_numbers_however_they_are_written() {
+        let body = JsonBody::parse(&Bytes::from_static(
+            br#"{"a": 10678.0, "b": 7e2, "c": 12, "d": -1, "e": 1.5, "f": "x"}"#,
+        ))
+        .unwrap();
+        assert_eq!(body.optional_id("a").unwrap().as_deref(), Some("10678"));
+        assert_eq!(body.optional_id("b").unwrap().as_deref(), Some("700"));
+        assert_eq!(body.optional_id("c").unwrap().as_deref(), Some("12"));
+        assert_eq!(body.optional_id("f").unwrap().as_deref(), Some("x"));
+        for negative_or_fraction in ["d", "e"] {
+            let error = body.optional_id(negative_or_fraction).unwrap_err();
+            assert!(error.message.contains("whole number of at least 0"), "{}", error.message);
+        }
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Path matching, method and size checks, and dispatch to the route modules.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -32,10 +33,12 @@ pub enum Route {
     UsersResolve,
     SettingsValidate,
     JiraWebhook,
+    /// `GET /api/openapi.json`: the OpenAPI document of these routes.
+    OpenApi,
 }
 
 impl Route {
-    pub const ALL: [Route; 14] = [
+    pub const ALL: [Route; 15] = [
         Self::TimersActive,
         Self::Worklogs,
         Self::TimersStart,
@@ -50,6 +53,7 @@ impl Route {
         Self::UsersResolve,
         Self::SettingsValidate,
         Self::JiraWebhook,
+        Self::OpenApi,
     ];
 
     pub fn method(self) -> Method {
@@ -67,7 +71,8 @@ impl Route {
             | Self::CronTimersSync
             | Self::CronJiraSync
             | Self::IssueSearch
-            | Self::UsersResolve => Method::GET,
+            | Self::UsersResolve
+            | Self::OpenApi => Method::GET,
         }
     }
 
@@ -88,7 +93,8 @@ impl Route {
             | Self::Run
             | Self::IssueSearch
             | Self::UsersResolve
-            | Self::SettingsValidate => false,
+            | Self::SettingsValidate
+            | Self::OpenApi => false,
         }
     }
 
@@ -108,6 +114,7 @@ impl Route {
             "/api/users/resolve" => Self::UsersResolve,
             "/api/settings/validate" => Self::SettingsValidate,
             "/api/webhooks/jira" => Self::JiraWebhook,
+            "/api/openapi.json" => Self::OpenApi,
             _ if has_one_segment_after(path, "/api/issues/") => Self::Issue,
             _ if has_one_segment_after(path, "/api/runs/") => Self::Run,
             _ => return None,
@@ -119,9 +126,12 @@ fn has_one_segment_after(path: &str, prefix: &str) -> bool {
     path.strip_prefix(prefix).is_some_and(|rest| !rest.is_empty() && !rest.contains('/'))
 }
 
-/// The path's last segment, for routes named `…/{param}`.
-pub fn last_segment(path: &str) -> &str {
-    path.trim_end_matches('/').rsplit('/').next().unwrap_or_default()
+/// The path's last segment, percent-decoded, for routes named `…/{param}`: clients encode
+/// what a segment may not carry as it is (`a:b` may arrive as `a%3Ab`). Bytes that are not
+/// UTF-8 become U+FFFD, which no parameter accepts.
+pub fn last_segment(path: &str) -> Cow<'_, str> {
+    let segment = path.trim_end_matches('/').rsplit('/').next().unwrap_or_default();
+    percent_encoding::percent_decode_str(segment).decode_utf8_lossy()
 }
 
 /// What a handler answers: its response, or an error that becomes the JSON error body.
@@ -158,6 +168,7 @@ impl Endpoint {
     pub const SETTINGS_VALIDATE: Self =
         Self { route: Route::SettingsValidate, handler: settings_validate };
     pub const JIRA_WEBHOOK: Self = Self { route: Route::JiraWebhook, handler: jira_webhook };
+    pub const OPENAPI: Self = Self { route: Route::OpenApi, handler: openapi };
 
     /// The endpoint of any route (the local server, tests): this links every handler.
     pub fn of(route: Route) -> Self {
@@ -176,6 +187,7 @@ impl Endpoint {
             Route::UsersResolve => Self::USERS_RESOLVE,
             Route::SettingsValidate => Self::SETTINGS_VALIDATE,
             Route::JiraWebhook => Self::JIRA_WEBHOOK,
+            Route::OpenApi => Self::OPENAPI,
         }
     }
 
@@ -220,6 +232,10 @@ fn timers_sync<'a>(app: &'a App, request: &'a Request<Bytes>) -> Answer<'a> {
 
 fn health<'a>(app: &'a App, _request: &'a Request<Bytes>) -> Answer<'a> {
     Box::pin(async move { Ok(routes::health::handle(app).await) })
+}
+
+fn openapi<'a>(_app: &'a App, _request: &'a Request<Bytes>) -> Answer<'a> {
+    Box::pin(async { Ok(raw_json(Bytes::from_static(routes::openapi::DOCUMENT.as_bytes()))) })
 }
 
 fn cron_timers_sync<'a>(app: &'a App, request: &'a Request<Bytes>) -> Answer<'a> {
@@ -330,7 +346,15 @@ mod tests {
         assert_eq!(Route::from_path("/api/cron/timers-sync"), Some(Route::CronTimersSync));
         assert_eq!(Route::from_path("/api/cron/jira-sync"), Some(Route::CronJiraSync));
         assert_eq!(Route::from_path("/api/webhooks/jira"), Some(Route::JiraWebhook));
+        assert_eq!(Route::from_path("/api/openapi.json"), Some(Route::OpenApi));
         assert_eq!(Route::from_path("/api/nope"), None);
         assert_eq!(Route::from_path("/"), None);
+    }
+
+    #[test]
+    fn path_parameters_are_percent_decoded() {
+        assert_eq!(last_segment("/api/runs/tick%3A42/"), "tick:42");
+        assert_eq!(last_segment("/api/issues/KAN-9"), "KAN-9");
+        assert_eq!(last_segment("/api/runs/%FF"), "\u{FFFD}");
     }
 }

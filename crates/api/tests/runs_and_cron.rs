@@ -24,6 +24,16 @@ async fn admins_read_a_run_record() {
 }
 
 #[tokio::test]
+async fn a_run_id_may_arrive_percent_encoded() {
+    let h = Harness::start().await;
+    h.app.cache.set("run:tick:42:record", RECORD, None).await.unwrap();
+    let (status, body) = h.get("/api/runs/tick%3A42", Some(&h.admin())).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let answer = h.get("/api/runs/tick%2F42", Some(&h.admin())).await;
+    assert_error(&answer, StatusCode::BAD_REQUEST, "INVALID_INPUT");
+}
+
+#[tokio::test]
 async fn users_may_not_read_run_records() {
     let h = Harness::start().await;
     let answer = h.get("/api/runs/run-1", Some(&h.ann())).await;

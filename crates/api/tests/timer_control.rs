@@ -127,6 +127,32 @@ async fn stopping_for_another_account_is_forbidden() {
 }
 
 #[tokio::test]
+async fn a_comment_is_limited_in_characters_not_bytes() {
+    let h = Harness::start().await;
+    register_issues(&h);
+    // 10 000 characters of two bytes each: at the limit, not over it.
+    let body = serde_json::json!({ "issueKey": "KAN-1", "comment": "ệ".repeat(10_000) });
+    let (status, answer) = h.post("/api/timers/start", Some(&h.ann()), &body.to_string()).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    let body = serde_json::json!({ "issueKey": "KAN-2", "comment": "x".repeat(10_001) });
+    let answer = h.post("/api/timers/start", Some(&h.ann()), &body.to_string()).await;
+    assert_error(&answer, StatusCode::BAD_REQUEST, "INVALID_INPUT");
+}
+
+#[tokio::test]
+async fn a_timer_id_written_with_a_decimal_point_is_still_that_timer() {
+    let h = Harness::start().await;
+    register_issues(&h);
+    h.seed_timers(ANN, vec![timer(7, ANN, "KAN-1")]).await;
+    let body = r#"{"issueKey":"KAN-1","timerId":7.0}"#;
+    h.post("/api/timers/start", Some(&h.ann()), r#"{"issueKey":"KAN-1"}"#).await;
+    let (status, answer) = h.post("/api/timers/stop", Some(&h.ann()), body).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    let (_, active) = h.get("/api/timers/active", Some(&h.ann())).await;
+    assert_eq!(active["timers"], serde_json::json!([]), "timer 7 is forgotten at once");
+}
+
+#[tokio::test]
 async fn malformed_bodies_are_400_naming_the_field() {
     let h = Harness::start().await;
     for (path, body, code, needle) in [

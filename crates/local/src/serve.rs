@@ -34,9 +34,14 @@ pub struct ServeArgs {
     /// Address to bind.
     #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
     host: IpAddr,
-    /// Start simulated Jira and Clockwork sites with sample data and use them, auth off.
+    /// Start simulated Jira and Clockwork sites with sample data and use them, auth off
+    /// (unless --auth).
     #[arg(long)]
     demo: bool,
+    /// With --demo: authenticate callers as a deployment does, with API_JWT_SECRET (tokens
+    /// from `token issue`), instead of trusting every caller.
+    #[arg(long, requires = "demo")]
+    auth: bool,
     /// Seconds between scheduled timer syncs.
     #[arg(long, default_value = "60", value_parser = parse_seconds)]
     sync_every: Duration,
@@ -53,7 +58,11 @@ fn parse_seconds(raw: &str) -> Result<Duration, String> {
 }
 
 pub async fn run(args: ServeArgs) -> Result<()> {
-    let upstreams = if args.demo { Upstreams::demo().await? } else { Upstreams::from_env(true)? };
+    let upstreams = match (args.demo, args.auth) {
+        (true, false) => Upstreams::demo(AuthConfig::Disabled).await?,
+        (true, true) => Upstreams::demo(demo_auth()?).await?,
+        (false, _) => Upstreams::from_env(true)?,
+    };
     let (cache, cache_config) = wiring::cache().await?;
     let queue_config = embedded_unless_set(QueueConfig::from_env(), QueueConfig::InProcess)?;
     // With SQS, one SDK client both sends and long-polls: the local runner need not be small,
@@ -140,6 +149,16 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         .await?;
     drop(upstreams.demo);
     Ok(())
+}
+
+/// `--demo --auth`: the environment's API_JWT_SECRET, which AUTH_DISABLED may not contradict.
+fn demo_auth() -> Result<AuthConfig> {
+    match AuthConfig::from_env()? {
+        AuthConfig::Disabled => {
+            anyhow::bail!("--auth asks for authentication; unset AUTH_DISABLED")
+        }
+        jwt => Ok(jwt),
+    }
 }
 
 /// The local timer-sync schedule: a sync at start, then one per interval.
@@ -239,6 +258,7 @@ fn print_banner(
     writeln!(out, "  cache: {cache}; queue: {queue}; timer sync: {sync}")?;
     writeln!(out, "  GraphQL: POST http://{address}/api/graphql (GraphiQL: open it in a browser)")?;
     writeln!(out, "  admin console: http://{address}/admin")?;
+    writeln!(out, "  OpenAPI document: http://{address}/api/openapi.json")?;
     writeln!(
         out,
         "  Jira: {}; Clockwork: {}",
@@ -248,7 +268,18 @@ fn print_banner(
         writeln!(out)?;
         writeln!(out, "  ******************************************************************")?;
         writeln!(out, "  DEMO MODE: simulated Jira and Clockwork with sample data.")?;
-        writeln!(out, "  AUTHENTICATION IS DISABLED: every caller is trusted. Never expose this.")?;
+        if matches!(upstreams.auth, AuthConfig::Disabled) {
+            writeln!(
+                out,
+                "  AUTHENTICATION IS DISABLED: every caller is trusted. Never expose this."
+            )?;
+        } else {
+            writeln!(out, "  Authentication is on (API_JWT_SECRET): add to each request")?;
+            writeln!(
+                out,
+                "  -H \"Authorization: Bearer $(clockwork-local token issue --account-id ID --admin)\""
+            )?;
+        }
         writeln!(out, "  ******************************************************************")?;
         writeln!(out, "  try: curl 'http://{address}/api/timers/active?accountId=all'")?;
         writeln!(

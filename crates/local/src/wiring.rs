@@ -57,11 +57,12 @@ impl Upstreams {
 
     /// The demo's sites with `--demo`, else the environment's (auth not needed).
     pub async fn load(demo: bool) -> Result<Self> {
-        if demo { Self::demo().await } else { Self::from_env(false) }
+        if demo { Self::demo(AuthConfig::Disabled).await } else { Self::from_env(false) }
     }
 
-    /// Starts the simulated sites and points everything at them; auth is off.
-    pub async fn demo() -> Result<Self> {
+    /// Starts the simulated sites and points everything at them, with `auth` (off, but for
+    /// `serve --demo --auth`).
+    pub async fn demo(auth: AuthConfig) -> Result<Self> {
         let demo = demo::start_demo(None, None).await.context("starting the simulated sites")?;
         let jira_base_url: url::Url = demo.jira.base_url().parse()?;
         let jira = JiraConfig {
@@ -78,13 +79,7 @@ impl Upstreams {
             cookie: SecretString::from(DEMO_JIRA_COOKIE),
             report_base_url: demo.clockwork.report_base_url().parse()?,
         };
-        Ok(Self {
-            jira,
-            clockwork,
-            auth: AuthConfig::Disabled,
-            timer_source: Some(timer_source),
-            demo: Some(demo),
-        })
+        Ok(Self { jira, clockwork, auth, timer_source: Some(timer_source), demo: Some(demo) })
     }
 
     /// The durable engine with the timer sync, when a timer source is configured; its

@@ -3,7 +3,7 @@
 use clockwork_api::auth::{Auth, Caller};
 use clockwork_core::config::AuthConfig;
 use clockwork_testkit::demo::{DEMO_ACCOUNT_ID, DEMO_PROJECT_KEYS};
-use demo::serve_demo;
+use demo::{admin_token, serve_demo, serve_demo_with};
 use secrecy::SecretString;
 use support::local;
 
@@ -68,6 +68,33 @@ async fn demo_serves_every_route_against_the_simulated_sites() {
 
     let (status, missing) = get("/api/nope".into()).await;
     assert_eq!((status, &missing["error"]), (404, &serde_json::json!("ROUTE_NOT_FOUND")));
+}
+
+#[tokio::test]
+async fn demo_with_auth_asks_every_caller_for_a_token() {
+    const SECRET: &str = "a-demo-secret-of-at-least-32-characters";
+    let server = serve_demo_with(|command| {
+        command.env("API_JWT_SECRET", SECRET).arg("--auth");
+    });
+    let token = admin_token(SECRET);
+    let http = clockwork_testkit::http_client();
+    let url = format!("{}/api/timers/active?accountId=all", server.base);
+    let refused = http.get(&url).send().await.expect("GET");
+    assert_eq!(refused.status().as_u16(), 401);
+    let refused: serde_json::Value = refused.json().await.expect("JSON");
+    assert_eq!(refused["error"], "AUTH_REQUIRED", "{refused}");
+    let answer = http.get(&url).bearer_auth(&token).send().await.expect("GET");
+    assert_eq!(answer.status().as_u16(), 200);
+    let document = http.get(format!("{}/api/openapi.json", server.base)).send().await;
+    assert_eq!(document.expect("GET").status().as_u16(), 200, "the document is public");
+
+    let without_secret = local().args(["serve", "--demo", "--auth", "--port", "0"]).output();
+    let without_secret = without_secret.expect("run clockwork-local");
+    assert!(!without_secret.status.success());
+    assert!(String::from_utf8_lossy(&without_secret.stderr).contains("API_JWT_SECRET"));
+    let without_demo = local().args(["serve", "--auth", "--port", "0"]).output();
+    let without_demo = without_demo.expect("run clockwork-local");
+    assert!(String::from_utf8_lossy(&without_demo.stderr).contains("--demo"));
 }
 
 #[tokio::test]

@@ -15,7 +15,7 @@ use crate::router::{json as json_answer, last_segment};
 use crate::upstream::{Service, cache_error, to_api_error};
 
 pub async fn handle(app: &App, request: &Request<Bytes>) -> Result<Response<Bytes>, ApiError> {
-    let key = IssueKey::parse(last_segment(request.uri().path()))
+    let key = IssueKey::parse(&last_segment(request.uri().path()))
         .map_err(|e| ApiError::bad_field("key", e))?;
     let cache_key = keys::jira_issue(key.as_str());
     if let Some(issue) =

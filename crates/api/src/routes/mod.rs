@@ -4,6 +4,7 @@
 pub mod health;
 pub mod issue;
 pub mod issue_search;
+pub mod openapi;
 pub mod runs;
 pub mod settings;
 pub mod sync;

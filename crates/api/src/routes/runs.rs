@@ -25,7 +25,7 @@ pub async fn handle(
     if !valid {
         return Err(ApiError::bad_field("id", "must be a run id (letters, digits, . _ : -)"));
     }
-    let record = clockwork_cache::json::get_json::<RunRecord>(&*app.cache, &record_key(id))
+    let record = clockwork_cache::json::get_json::<RunRecord>(&*app.cache, &record_key(&id))
         .await
         .map_err(cache_error)?;
     match record {

@@ -19,6 +19,8 @@ use crate::routes::sync::request_timer_sync;
 use crate::upstream::{Service, to_api_error};
 
 const CLOCKWORK_TOKEN_HEADER: &str = "x-clockwork-token";
+/// A timer's comment at most, in characters (not bytes: a comment in Vietnamese counts the same).
+const MAX_COMMENT_CHARS: usize = 10_000;
 
 /// The caller's own Clockwork token when sent, else the configured one.
 pub fn clockwork_token(app: &App, request: &Request<Bytes>) -> Result<SecretString, ApiError> {
@@ -50,8 +52,11 @@ pub async fn start(
     let body = JsonBody::parse(request.body())?;
     let issue = issue_key(&body)?;
     let comment = body.optional_str("comment")?;
-    if comment.is_some_and(|c| c.len() > 10_000) {
-        return Err(ApiError::bad_field("comment", "must be at most 10000 characters"));
+    if comment.is_some_and(|c| c.chars().count() > MAX_COMMENT_CHARS) {
+        return Err(ApiError::bad_field(
+            "comment",
+            format!("must be at most {MAX_COMMENT_CHARS} characters"),
+        ));
     }
     let token = clockwork_token(app, request)?;
     let messages = app

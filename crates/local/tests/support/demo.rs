@@ -4,7 +4,7 @@
 #![allow(dead_code)] // each test file uses a different part
 
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Stdio};
+use std::process::{Child, Command, Stdio};
 
 use crate::support::local;
 
@@ -24,10 +24,18 @@ impl Drop for Server {
 
 /// Starts `serve --demo` on a free port and reads the address from its banner.
 pub fn serve_demo() -> Server {
+    serve_demo_with(|_| {})
+}
+
+/// `serve --demo` with the arguments and variables `configure` adds, such as `--auth`.
+pub fn serve_demo_with(configure: impl FnOnce(&mut Command)) -> Server {
     let data = tempfile::tempdir().expect("temp dir");
-    let mut child = local()
+    let mut command = local();
+    command
         .env("DATABASE_URL", format!("sqlite://{}", data.path().join("store.db").display()))
-        .args(["serve", "--demo", "--port", "0"])
+        .args(["serve", "--demo", "--port", "0"]);
+    configure(&mut command);
+    let mut child = command
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -41,4 +49,15 @@ pub fn serve_demo() -> Server {
     let base = banner.trim().rsplit(' ').next().expect("address").to_owned();
     assert!(base.starts_with("http://127.0.0.1:"), "{banner}");
     Server { child, base, data }
+}
+
+/// An admin token signed with `secret`, as `token issue --admin` prints it.
+pub fn admin_token(secret: &str) -> String {
+    let output = local()
+        .env("API_JWT_SECRET", secret)
+        .args(["token", "issue", "--account-id", "acc-admin", "--admin", "--ttl", "1h"])
+        .output()
+        .expect("run clockwork-local");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8(output.stdout).expect("utf-8").trim().to_owned()
 }

@@ -12,6 +12,7 @@ pub fn local() -> Command {
         "ATLASSIAN_API_TOKEN",
         "API_JWT_SECRET",
         "AUTH_DISABLED",
+        "CRON_SECRET",
         "REDIS_URL",
         "UPSTASH_REDIS_REST_URL",
         "UPSTASH_REDIS_REST_TOKEN",
@@ -27,6 +28,7 @@ pub fn local() -> Command {
         "ALERT_EMAIL_TO",
         "SLACK_WEBHOOK_URL",
         "ALERT_WEBHOOK_URL",
+        "JIRA_WEBHOOK_SECRET",
     ] {
         command.env_remove(name);
     }
