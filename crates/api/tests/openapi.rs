@@ -185,6 +185,54 @@ fn every_route_is_in_the_document_and_nothing_else() {
     assert_eq!(documented.len(), Route::ALL.len());
 }
 
+/// Each documented route is deployed on both hosts: a route of `vercel.json` (a function, or
+/// the committed document itself) and an HTTP API event of a Lambda function in
+/// `template.yaml` (for the cron routes, a schedule enqueueing their event).
+#[test]
+fn every_documented_route_is_deployed_on_vercel_and_on_lambda() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+    let template = std::fs::read_to_string(format!("{root}/template.yaml")).expect("template.yaml");
+    let lambda_paths: BTreeSet<&str> =
+        template.lines().filter_map(|line| line.trim().strip_prefix("Path: ")).collect();
+    let vercel: Value = serde_json::from_str(
+        &std::fs::read_to_string(format!("{root}/vercel.json")).expect("vercel.json"),
+    )
+    .expect("vercel.json is JSON");
+    let vercel_sources: BTreeSet<&str> = vercel["routes"]
+        .as_array()
+        .expect("routes")
+        .iter()
+        .filter_map(|route| route["src"].as_str())
+        .collect();
+    for (_, template_path) in Document::load().operations() {
+        // On AWS the scheduler enqueues the cron routes' events itself.
+        let scheduled = match template_path.as_str() {
+            "/api/cron/timers-sync" => Some(clockwork_core::event::TIMERS_SYNC_REQUESTED),
+            "/api/cron/jira-sync" => Some(clockwork_core::event::SCHEDULES_TICK),
+            _ => None,
+        };
+        match scheduled {
+            Some(event) => assert!(
+                template.contains(&format!("Input: '{{\"name\":\"{event}\"")),
+                "no schedule in template.yaml enqueues {event} in place of {template_path}"
+            ),
+            None => assert!(
+                lambda_paths.contains(template_path.as_str()),
+                "{template_path} has no Lambda function in template.yaml"
+            ),
+        }
+        let pattern = format!(
+            "{}/?",
+            template_path.replace("{key}", "[^/]+").replace("{id}", "[^/]+").replace('.', "\\.")
+        );
+        let exact = pattern.trim_end_matches("/?");
+        assert!(
+            vercel_sources.contains(pattern.as_str()) || vercel_sources.contains(exact),
+            "{template_path} has no route in vercel.json (looked for {pattern})"
+        );
+    }
+}
+
 #[test]
 fn the_document_is_openapi_3_1_with_the_bearer_scheme_and_the_error_envelope() {
     let document = Document::load();
