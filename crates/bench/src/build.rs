@@ -1,4 +1,6 @@
-//! `cargo build --release` of the packages a bench measures, from the bench itself.
+//! `cargo build --profile <release|server>` of the packages a bench measures, from the bench
+//! itself: `release` (size-optimized) for the function binaries as they are deployed,
+//! `server` (speed-optimized) for the long-running `clockwork-local`.
 //!
 //! Cargo's own progress and diagnostics go to the terminal; its JSON messages on stdout name
 //! the executables it produced, so the bench never guesses the target directory.
@@ -23,21 +25,21 @@ pub struct Executable {
     pub path: PathBuf,
 }
 
-/// Builds `packages` in release mode in the workspace at `root` and returns their binaries.
+/// Builds `packages` with `profile` in the workspace at `root` and returns their binaries.
 /// Fails with cargo's exit status when the build fails (its errors are already on screen).
-pub fn release(root: &Path, packages: &[String]) -> Result<Vec<Executable>> {
+pub fn with_profile(root: &Path, profile: &str, packages: &[String]) -> Result<Vec<Executable>> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut command = Command::new(&cargo);
     command
         .current_dir(root)
-        .args(["build", "--release", "--message-format=json-render-diagnostics"])
+        .args(["build", "--profile", profile, "--message-format=json-render-diagnostics"])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit());
     for package in packages {
         command.args(["-p", package]);
     }
-    let shown = format!("cargo build --release -p {}", packages.join(" -p "));
+    let shown = format!("cargo build --profile {profile} -p {}", packages.join(" -p "));
     eprintln!("bench: {shown}");
     let child = ChildGuard::spawn("cargo build", &mut command)?;
     let stdout = child.take_stdout().context("cargo's stdout was not piped")?;
@@ -72,13 +74,17 @@ fn read_artifacts(stdout: std::process::ChildStdout) -> Result<Vec<Executable>> 
     Ok(executables)
 }
 
-/// `--skip-build`: the executables already in the release directory (`$CARGO_TARGET_DIR` or
-/// `<root>/target`, then `release/`) whose names satisfy `wanted`, as a previous build left
-/// them. For measuring again while another crate of the workspace does not compile.
-pub fn existing(root: &Path, wanted: impl Fn(&str) -> bool) -> Result<Vec<Executable>> {
+/// `--skip-build`: the executables already in the profile's directory (`$CARGO_TARGET_DIR` or
+/// `<root>/target`, then `release/` or `server/`) whose names satisfy `wanted`, as a previous
+/// build left them. For measuring again while another crate of the workspace does not compile.
+pub fn existing(
+    root: &Path,
+    profile: &str,
+    wanted: impl Fn(&str) -> bool,
+) -> Result<Vec<Executable>> {
     let target =
         std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
-    let dir = if target.is_absolute() { target } else { root.join(target) }.join("release");
+    let dir = if target.is_absolute() { target } else { root.join(target) }.join(profile);
     let entries = std::fs::read_dir(&dir)
         .with_context(|| format!("--skip-build: cannot list {}", dir.display()))?;
     let mut executables = Vec::new();

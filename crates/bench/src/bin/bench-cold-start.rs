@@ -115,7 +115,7 @@ fn main() -> Result<()> {
     let args = Args::parse();
     let root = clockwork_bench::workspace_root()?;
     let executables = if args.skip_build {
-        build::existing(&root, is_function_binary)?
+        build::existing(&root, PROFILE, is_function_binary)?
     } else {
         build_functions(&root, Duration::from_secs(args.wait_for_functions_secs))?
     };
@@ -209,7 +209,7 @@ fn build_functions(root: &Path, wait: Duration) -> Result<Vec<Executable>> {
             .filter(|p| !packages.iter().any(|q| q == p))
             .collect();
         let outcome = if missing.is_empty() {
-            build::release(root, &packages).and_then(|built| {
+            build::with_profile(root, PROFILE, &packages).and_then(|built| {
                 for measured in MEASURED {
                     build::find(&built, measured.binary)?;
                 }

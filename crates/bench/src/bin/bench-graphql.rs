@@ -4,7 +4,8 @@
 //! pages. Prints requests/s, p50/p99 and the SQL statements per request; targets: at least
 //! 1,000 requests/s, p99 at most 20 ms, at most 4 statements.
 //!
-//! `cargo run --release -p clockwork-bench --bin bench-graphql [-- --postgres]`
+//! `cargo run --profile server -p clockwork-bench --bin bench-graphql [-- --postgres]` (the
+//! speed-optimized profile of the long-running servers that host GraphQL)
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
