@@ -42,7 +42,7 @@ impl fmt::Debug for JiraDataClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("JiraDataClient")
             .field("base_url", &self.base_url.as_str())
-            .field("max_concurrency", &self.options.max_concurrency)
+            .field("governance", &self.options.governance)
             .field("requests", &self.requests())
             .finish_non_exhaustive()
     }
@@ -77,7 +77,7 @@ impl JiraDataClient {
     pub fn new(config: &JiraConfig, options: DataOptions) -> Self {
         Self {
             http: HttpClient::new(options.http.clone()),
-            traffic: Traffic::new(options.max_concurrency, options.near_limit_pause),
+            traffic: Traffic::new(&options.governance),
             options,
             base_url: config.base_url.clone(),
             email: config.email.clone(),
