@@ -9,9 +9,10 @@
 //!   edge of the partitions still searching ([`safe_cursor`]): every issue updated before it
 //!   is committed, so a run killed anywhere resumes from it with nothing missed; a
 //!   continuation resumes each partition from its own edge, and reads nothing twice.
-//! - `Fetcher`: a task per partition fetching its pages ahead, one page of look-ahead each,
-//!   while the engine commits the pages as they come, one transaction at a time (the store is
-//!   the single writer). The client's governor bounds what all of them send together.
+//! - `Fetcher`: a task per partition fetching its pages ahead, while the engine commits the
+//!   pages as they come, one transaction at a time (the store is the single writer): each
+//!   holds what arrived meanwhile, a page at least and one of each partition at most. The client's governor bounds what all
+//!   the searches send together.
 
 use std::sync::Arc;
 
@@ -119,6 +120,8 @@ struct Fetched {
 /// The partitions' searches, running; dropping it stops them.
 pub(crate) struct Fetcher {
     pages: mpsc::Receiver<Fetched>,
+    /// A page received with another of its partition's, for the next batch.
+    held: Option<Fetched>,
     _tasks: JoinSet<()>,
     /// The page token each partition's next page was asked for with.
     next: Vec<Option<String>>,
@@ -160,7 +163,7 @@ impl Fetcher {
             });
         }
         let next = partitions.iter().map(|p| p.page_token.clone()).collect();
-        Self { pages, _tasks: tasks, next }
+        Self { pages, held: None, _tasks: tasks, next }
     }
 
     /// Whether it fetches on from where `state`'s partitions stand.
@@ -169,15 +172,30 @@ impl Fetcher {
             && state.partitions.iter().zip(&self.next).all(|(p, next)| p.page_token == *next)
     }
 
-    /// The next page any partition fetched, with the partition's index.
-    async fn next_page(&mut self) -> Result<(usize, SearchPage), SyncError> {
-        let Some(Fetched { index, page }) = self.pages.recv().await else {
-            let message = "every partition's search ended before the run had its pages";
-            return Err(JiraDataError::new(ErrorCode::Unknown, None, message).into());
+    /// The next page any partition fetched, and those of other partitions fetched by then
+    /// (a page of each at most), with their partitions' indexes: when commits are slower
+    /// than fetches, fewer and larger transactions catch up.
+    async fn next_pages(&mut self) -> Result<Vec<(usize, SearchPage)>, SyncError> {
+        let first = match self.held.take() {
+            Some(held) => held,
+            None => self.pages.recv().await.ok_or_else(|| {
+                let message = "every partition's search ended before the run had its pages";
+                JiraDataError::new(ErrorCode::Unknown, None, message)
+            })?,
         };
-        let page = page?;
-        self.next[index] = page.next_page_token.clone().filter(|_| !page.is_last);
-        Ok((index, page))
+        let mut pages: Vec<(usize, SearchPage)> = Vec::new();
+        let mut fetched = Some(first);
+        while let Some(Fetched { index, page }) = fetched {
+            if pages.iter().any(|(taken, _)| *taken == index) {
+                self.held = Some(Fetched { index, page });
+                break;
+            }
+            let page = page?;
+            self.next[index] = page.next_page_token.clone().filter(|_| !page.is_last);
+            pages.push((index, page));
+            fetched = self.pages.try_recv().ok();
+        }
+        Ok(pages)
     }
 }
 
@@ -210,7 +228,8 @@ impl SyncEngine {
         Ok(ranges.into_iter().map(Partition::new).collect())
     }
 
-    /// Commits the next page any partition has fetched; the fetches go on meanwhile.
+    /// Commits the pages the partitions have fetched (at least one, waiting for it); the
+    /// fetches go on meanwhile.
     pub(crate) async fn partition_step(
         &self,
         state: &mut RunState,
@@ -220,8 +239,10 @@ impl SyncEngine {
             Some(fetcher) => fetcher,
             None => Fetcher::start(&self.jira, state, self.options.batch_size),
         };
-        let (index, page) = fetcher.next_page().await?;
-        let issues = state.partitions[index].take(page);
+        let mut issues = Vec::new();
+        for (index, page) in fetcher.next_pages().await? {
+            issues.extend(state.partitions[index].take(page));
+        }
         state.issues_done = state.partitions.iter().all(|p| p.done);
         self.commit_issues(state, issues).await?;
         Ok((!state.issues_done).then_some(fetcher))
