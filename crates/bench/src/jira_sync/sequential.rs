@@ -41,6 +41,7 @@ pub async fn fetch(
     page_size: u32,
     latency: Duration,
 ) -> Result<Sequential> {
+    clockwork_core::tls::install_crypto_provider();
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(1)
         .http1_only()
