@@ -278,6 +278,24 @@ mod tests {
     }
 
     #[test]
+    fn the_partitions_and_their_threshold_come_from_the_environment() {
+        let options = |vars: &[(&str, &str)]| {
+            let vars = vars.to_vec();
+            let lookup = move |name: &str| {
+                vars.iter().find(|(n, _)| *n == name).map(|(_, v)| (*v).to_owned())
+            };
+            crate::SyncOptions::from_lookup(&lookup)
+        };
+        let defaults = options(&[]).unwrap();
+        assert_eq!((defaults.partitions, defaults.partition_min_issues), (4, 1000));
+        let set = options(&[("JIRA_SYNC_CONCURRENCY", "6"), ("SYNC_PARTITION_MIN_ISSUES", "200")]);
+        let set = set.unwrap();
+        assert_eq!((set.partitions, set.partition_min_issues), (6, 200));
+        assert!(options(&[("SYNC_PARTITION_MIN_ISSUES", "many")]).is_err());
+        assert!(options(&[("JIRA_SYNC_CONCURRENCY", "0")]).is_err());
+    }
+
+    #[test]
     fn no_ids_make_one_partition_of_everything() {
         assert_eq!(plan(&[], 4), [IdRange::ALL]);
     }

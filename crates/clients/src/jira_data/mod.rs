@@ -261,3 +261,33 @@ pub trait JiraData: Send + Sync + fmt::Debug {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn options(vars: &[(&str, &str)]) -> Result<DataOptions, ConfigError> {
+        let lookup = |name: &str| vars.iter().find(|(n, _)| *n == name).map(|(_, v)| v.to_string());
+        DataOptions::from_lookup(&lookup)
+    }
+
+    #[test]
+    fn the_sync_concurrency_and_request_rate_come_from_the_environment() {
+        let defaults = options(&[]).unwrap().governance;
+        assert_eq!((defaults.max_concurrency, defaults.max_per_second), (4, None));
+        let set = options(&[(CONCURRENCY_VAR, " 8 "), ("JIRA_MAX_REQUESTS_PER_SECOND", "2.5")]);
+        let set = set.unwrap().governance;
+        assert_eq!((set.max_concurrency, set.max_per_second), (8, Some(2.5)));
+        for (name, value) in [
+            (CONCURRENCY_VAR, "0"),
+            (CONCURRENCY_VAR, "65"),
+            (CONCURRENCY_VAR, "four"),
+            ("JIRA_MAX_REQUESTS_PER_SECOND", "0"),
+            ("JIRA_MAX_REQUESTS_PER_SECOND", "-1"),
+            ("JIRA_MAX_REQUESTS_PER_SECOND", "inf"),
+        ] {
+            let error = options(&[(name, value)]).expect_err(value);
+            assert!(error.to_string().contains(name), "{error}");
+        }
+    }
+}
