@@ -51,7 +51,7 @@ pub async fn with_project_sync(
     operations: &Operations,
 ) -> Result<Engine, StartupError> {
     store.migrate().await?;
-    let client = Arc::new(JiraDataClient::new(jira, DataOptions::default()));
+    let client = Arc::new(JiraDataClient::new(jira, DataOptions::from_env()?));
     let sync = SyncEngine::new(client, store, SyncOptions::from_env()?)
         .with_observer(operations.telemetry.clone());
     let sync = Arc::new(sync);

@@ -11,25 +11,24 @@
 //! exponential back-off with jitter. Requests with side effects (start/stop a timer) are
 //! sent once: a timeout there may have taken effect, so only the caller can decide.
 //!
-//! Reads sent under a `Traffic` (the Jira data client's) follow Atlassian's rate-limit
-//! conventions besides: a bounded number in flight, a short pause after any answer carrying
-//! `X-RateLimit-NearLimit: true`, `Retry-After` (or else `X-RateLimit-Reset`) honoured on 503s
-//! as on 429s and by every request of the client; and a 200 carrying
+//! Reads sent under a [`Traffic`] (the Jira data client's governor, `crate::traffic`) follow
+//! Atlassian's rate-limit conventions besides: a bounded number in flight and a bounded rate,
+//! a pause and less concurrency after any answer carrying `X-RateLimit-NearLimit: true`,
+//! `Retry-After` (or else `X-RateLimit-Reset`) honoured on 503s as on 429s and by every
+//! request of the client; and a 200 carrying
 //! `x-seraph-loginreason: AUTHENTICATED_FAILED` is the auth failure it reports, not an empty
 //! answer. Their failures keep the status (`Failure`) for finer classification.
 
 use std::fmt;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use rand::Rng;
 use reqwest::{RequestBuilder, StatusCode, header};
 use serde::de::DeserializeOwned;
-use tokio::sync::{Semaphore, SemaphorePermit};
-use tokio::time::Instant;
 
 use crate::ClientError;
+pub(crate) use crate::traffic::Traffic;
 
 /// Timeouts and retry bounds of one client.
 #[derive(Debug, Clone)]
@@ -208,7 +207,7 @@ async fn send_once(
     request: RequestBuilder,
 ) -> Result<bytes::Bytes, Failure> {
     let _permit = match traffic {
-        Some(traffic) => traffic.admit().await,
+        Some(traffic) => Some(traffic.admit().await),
         None => None,
     };
     let failed = |error| Failure { error, status: None, retry_after: None };
@@ -225,7 +224,7 @@ async fn send_once(
             let wait = retry_after(headers).or_else(|| rate_limit_reset(headers));
             let wait = wait.filter(|_| throttled);
             if let Some(wait) = wait {
-                traffic.pause_for(wait.min(options.max_retry_wait));
+                traffic.throttled(wait.min(options.max_retry_wait));
             }
             (wait, status.is_success() && seraph_login_failed(headers))
         }
@@ -244,65 +243,6 @@ async fn send_once(
     }
     let error = status_error(status, retry_after, &body);
     Err(Failure { error, status: Some(status), retry_after })
-}
-
-/// Shared by every request of one client: how many may be in flight, when the next may go
-/// out (after a near-limit warning or a throttled answer), and how many have been sent.
-#[derive(Debug)]
-pub(crate) struct Traffic {
-    permits: Semaphore,
-    near_limit_pause: Duration,
-    resume_at: Mutex<Option<Instant>>,
-    requests: AtomicU64,
-}
-
-impl Traffic {
-    pub(crate) fn new(max_concurrency: usize, near_limit_pause: Duration) -> Self {
-        Self {
-            permits: Semaphore::new(max_concurrency.max(1)),
-            near_limit_pause,
-            resume_at: Mutex::new(None),
-            requests: AtomicU64::new(0),
-        }
-    }
-
-    /// Requests sent so far, retries included.
-    pub(crate) fn requests(&self) -> u64 {
-        self.requests.load(Ordering::Relaxed)
-    }
-
-    /// Waits for a slot and for any pause to end; the permit is held while in flight.
-    async fn admit(&self) -> Option<SemaphorePermit<'_>> {
-        // The semaphore is never closed, so this always yields a permit.
-        let permit = self.permits.acquire().await.ok();
-        loop {
-            let resume_at = *self.resume_at.lock().unwrap_or_else(PoisonError::into_inner);
-            match resume_at {
-                Some(at) if at > Instant::now() => tokio::time::sleep_until(at).await,
-                _ => break,
-            }
-        }
-        self.requests.fetch_add(1, Ordering::Relaxed);
-        permit
-    }
-
-    /// Holds every request of the client back for `wait` from now (or longer, if already).
-    fn pause_for(&self, wait: Duration) {
-        let until = Instant::now() + wait;
-        let mut resume_at = self.resume_at.lock().unwrap_or_else(PoisonError::into_inner);
-        *resume_at = Some(resume_at.map_or(until, |at| at.max(until)));
-    }
-
-    fn observe(&self, headers: &header::HeaderMap) {
-        let near = headers.get("x-ratelimit-nearlimit").and_then(|v| v.to_str().ok());
-        if near.is_some_and(|value| value.trim().eq_ignore_ascii_case("true")) {
-            tracing::debug!(
-                pause_ms = self.near_limit_pause.as_millis() as u64,
-                "near the rate limit"
-            );
-            self.pause_for(self.near_limit_pause);
-        }
-    }
 }
 
 /// Full-jitter exponential back-off: a random wait in [step/2, step].
@@ -436,18 +376,6 @@ mod tests {
         assert!(!seraph_login_failed(&headers));
         headers.insert("x-seraph-loginreason", "AUTHENTICATED_FAILED".parse().unwrap());
         assert!(seraph_login_failed(&headers));
-    }
-
-    #[tokio::test]
-    async fn a_near_limit_answer_pauses_the_next_admission() {
-        let traffic = Traffic::new(2, Duration::from_millis(80));
-        let mut headers = header::HeaderMap::new();
-        headers.insert("x-ratelimit-nearlimit", "true".parse().unwrap());
-        traffic.observe(&headers);
-        let started = Instant::now();
-        drop(traffic.admit().await);
-        assert!(started.elapsed() >= Duration::from_millis(80));
-        assert_eq!(traffic.requests(), 1);
     }
 
     #[test]

@@ -4,6 +4,8 @@
 //! - [`http`]: [`HttpClient`], the process's one HTTP client, built on first use and shared
 //!   by the clients handed a clone; and the request runner: timeouts, and bounded retries of
 //!   idempotent requests on 429/5xx/network failures honouring `Retry-After`.
+//! - `traffic`: the governor of one site's requests ([`Governance`]): bounded concurrency
+//!   and rate, back-off on throttle signals, slow recovery.
 //! - [`error`]: [`ClientError`], classified by what the caller can do about it.
 //! - [`jira`]: Jira Cloud REST v3 ([`JiraApi`]): issues, users (bulk and search), JQL search.
 //! - [`jira_data`]: what the Jira data integrator reads ([`JiraData`]): issues by JQL with
@@ -23,6 +25,7 @@ pub mod http;
 pub mod jira;
 pub mod jira_data;
 pub mod report;
+mod traffic;
 
 pub use clockwork::{ClockworkApi, ClockworkClient};
 pub use error::ClientError;
@@ -32,3 +35,4 @@ pub use jira_data::{DataOptions, ErrorCode, JiraData, JiraDataClient, JiraDataEr
 pub use report::{
     ConnectReport, Credential, ForgeReport, RawTimer, ReportError, TimerReport, TimersPage,
 };
+pub use traffic::Governance;

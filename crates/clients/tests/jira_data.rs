@@ -6,7 +6,9 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use clockwork_clients::jira_data::{ChangeFeed, project_issues_jql};
-use clockwork_clients::{DataOptions, ErrorCode, HttpOptions, JiraData, JiraDataClient};
+use clockwork_clients::{
+    DataOptions, ErrorCode, Governance, HttpOptions, JiraData, JiraDataClient,
+};
 use clockwork_core::config::JiraConfig;
 use clockwork_core::{AccountId, IssueId};
 use clockwork_testkit::faults::Fault;
@@ -31,9 +33,19 @@ fn options() -> DataOptions {
             base_backoff: Duration::from_millis(5),
             ..HttpOptions::default()
         },
-        near_limit_pause: Duration::from_millis(300),
+        governance: Governance {
+            near_limit_pause: Duration::from_millis(300),
+            ..Governance::default()
+        },
         ..DataOptions::default()
     }
+}
+
+/// The test options with these limits.
+fn governed(max_concurrency: usize, max_per_second: Option<f64>) -> DataOptions {
+    let options = options();
+    let governance = Governance { max_concurrency, max_per_second, ..options.governance };
+    DataOptions { governance, ..options }
 }
 
 fn client_with(jira: &FakeJira, token: &str, options: DataOptions) -> JiraDataClient {
@@ -327,8 +339,7 @@ async fn near_limit_slows_the_next_request() {
 async fn concurrency_is_bounded() {
     let jira = fake().await;
     jira.set_latency(Duration::from_millis(100));
-    let client =
-        Arc::new(client_with(&jira, TOKEN, DataOptions { max_concurrency: 3, ..options() }));
+    let client = Arc::new(client_with(&jira, TOKEN, governed(3, None)));
     let mut calls = tokio::task::JoinSet::new();
     for _ in 0..12 {
         let client = client.clone();

@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use crate::batch::Read;
 use crate::normalize::{self, Scope};
 use crate::observe::RunObserver;
+use crate::partition::{self, Fetcher, Partition};
 
 /// Tunables; the defaults suit Jira Cloud.
 #[derive(Debug, Clone)]
@@ -34,6 +35,12 @@ pub struct SyncOptions {
     /// The largest share of a project's live issues one sweep may mark deleted; past it
     /// they wait for the next sweep to confirm (`SYNC_MAX_DELETION_SHARE`, default 0.5).
     pub max_deletion_share: f64,
+    /// Partitions a big full sync is searched in at once (`JIRA_SYNC_CONCURRENCY`, default
+    /// 4, the client's concurrency); 1: one search.
+    pub partitions: usize,
+    /// A full sync is partitioned when Jira counts more issues than this
+    /// (`SYNC_PARTITION_MIN_ISSUES`, default 1,000); smaller ones are one search.
+    pub partition_min_issues: u64,
 }
 
 impl SyncOptions {
@@ -65,6 +72,16 @@ impl SyncOptions {
             })?;
             options.lease = Duration::from_secs(seconds);
         }
+        if let Some(text) = env(clockwork_clients::jira_data::CONCURRENCY_VAR) {
+            options.partitions = clockwork_clients::jira_data::concurrency(&text)?;
+        }
+        if let Some(text) = env("SYNC_PARTITION_MIN_ISSUES") {
+            options.partition_min_issues =
+                text.trim().parse::<u64>().map_err(|_| ConfigError::Invalid {
+                    name: "SYNC_PARTITION_MIN_ISSUES",
+                    reason: format!("{text:?} is not a whole number of issues, e.g. 1000"),
+                })?;
+        }
         Ok(options)
     }
 }
@@ -78,6 +95,8 @@ impl Default for SyncOptions {
             lease: Duration::from_secs(20 * 60),
             holder: format!("pid-{}", std::process::id()),
             max_deletion_share: 0.5,
+            partitions: 4,
+            partition_min_issues: 1000,
         }
     }
 }
@@ -126,6 +145,10 @@ pub struct RunState {
     /// searching again from it reads them again, and they are not counted twice.
     edge_ms: Option<i64>,
     edge_ids: Vec<String>,
+    /// A partitioned full sync's partitions, each searched on its own (the fields above
+    /// unused); empty: one search.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) partitions: Vec<Partition>,
     /// Whether every issue page is committed.
     pub issues_done: bool,
     /// Issues read so far, those outside a tracked scope included (for progress).
@@ -138,7 +161,8 @@ impl RunState {
     /// cursor rather than a page token an earlier process was handed.
     pub fn continued(mut self) -> Self {
         self.page_token = None;
-        self.reseek = !self.issues_done;
+        self.reseek = !self.issues_done && self.partitions.is_empty();
+        self.partitions.iter_mut().for_each(Partition::continued);
         self
     }
 
@@ -146,6 +170,15 @@ impl RunState {
     fn is_edge(&self, issue: &DataIssue) -> bool {
         let updated = issue.updated.map(|at| at.timestamp_millis());
         updated.is_some() && updated == self.edge_ms && self.edge_ids.contains(&issue.id)
+    }
+
+    /// The issue cursor a batch whose newest issue is `newest` may commit.
+    fn cursor(&self, newest: Option<i64>) -> Option<i64> {
+        if self.partitions.is_empty() {
+            newest
+        } else {
+            newest.and(partition::safe_cursor(&self.partitions))
+        }
     }
 
     /// Whose work the run ingests.
@@ -200,12 +233,19 @@ impl SyncError {
     }
 }
 
-/// A page of the issue search, fetched while the page before it was committed.
+/// What is fetched ahead while a page is committed: the search's next page, or the
+/// partitions' searches running on.
 #[derive(Debug)]
-pub struct Prefetched {
-    /// The page token it was asked for with.
-    token: String,
-    page: SearchPage,
+pub struct Prefetched(Ahead);
+
+#[derive(Debug)]
+enum Ahead {
+    /// The page token it was asked for with, and the page.
+    Page {
+        token: String,
+        page: SearchPage,
+    },
+    Partitions(Fetcher),
 }
 
 /// Progress of the issue phase, for a progress bar.
@@ -323,6 +363,7 @@ impl SyncEngine {
             reseek: false,
             edge_ms: None,
             edge_ids: Vec::new(),
+            partitions: Vec::new(),
             issues_done: false,
             read: 0,
             summary: SyncSummary { project: project.to_owned(), ..SyncSummary::default() },
@@ -338,6 +379,10 @@ impl SyncEngine {
             if !state.full {
                 state.since_ms =
                     cursor.map(|cursor| cursor.saturating_sub(overlap_ms(&self.options)));
+            } else if state.backfill.is_empty() {
+                let requests = self.jira.requests();
+                state.partitions = self.partitions(project).await?;
+                state.summary.requests += self.jira.requests() - requests;
             }
             Ok::<(), SyncError>(())
         }
@@ -467,22 +512,33 @@ impl SyncEngine {
         prefetched: Option<Prefetched>,
     ) -> Result<Option<Prefetched>, SyncError> {
         self.renew_lease(state).await?;
+        if !state.partitions.is_empty() {
+            let fetcher = prefetched.and_then(|ahead| match ahead.0 {
+                Ahead::Partitions(fetcher) => Some(fetcher),
+                Ahead::Page { .. } => None,
+            });
+            let fetcher = self.partition_step(state, fetcher).await?;
+            return Ok(fetcher.map(|fetcher| Prefetched(Ahead::Partitions(fetcher))));
+        }
         if state.reseek {
             // Within a run the search itself produced the cursor: no overlap is needed.
             state.since_ms = self.issue_cursor(&state.project).await?;
             state.reseek = false;
         }
         let jql = state.jql();
-        let next_of_state = |p: &Prefetched| state.page_token.as_ref() == Some(&p.token);
-        let page = match prefetched.filter(next_of_state) {
-            Some(prefetched) => prefetched.page,
+        let next_of_state = |ahead: Prefetched| match ahead.0 {
+            Ahead::Page { token, page } if state.page_token.as_ref() == Some(&token) => Some(page),
+            _ => None,
+        };
+        let page = match prefetched.and_then(next_of_state) {
+            Some(page) => page,
             None => self.search_page(&jql, state.page_token.as_deref()).await?,
         };
         let following = page.next_page_token.clone().filter(|_| !page.is_last);
         let prefetch = async {
             let Some(token) = following else { return Ok(None) };
             let page = self.search_page(&jql, Some(&token)).await?;
-            Ok::<_, SyncError>(Some(Prefetched { token, page }))
+            Ok::<_, SyncError>(Some(Prefetched(Ahead::Page { token, page })))
         };
         let (committed, prefetched) = tokio::join!(self.commit_page(state, page), prefetch);
         committed?;
@@ -521,6 +577,19 @@ impl SyncEngine {
                 .map(|i| i.id.clone())
                 .collect();
         }
+        match page.next_page_token {
+            Some(next) if !page.is_last => state.page_token = Some(next),
+            _ => state.issues_done = true,
+        }
+        self.commit_issues(state, issues).await
+    }
+
+    /// Commits issues the run read, their children and the cursor they make safe.
+    pub(crate) async fn commit_issues(
+        &self,
+        state: &mut RunState,
+        issues: Vec<DataIssue>,
+    ) -> Result<(), SyncError> {
         state.read += issues.len() as u64;
         let scope = state.scope();
         let read = match (state.backfill.is_empty(), state.full) {
@@ -528,17 +597,14 @@ impl SyncEngine {
             (true, true) => Read::Full,
             (true, false) => Read::Incremental,
         };
-        if let Some(batch) = self.batch(&state.project, issues, &scope, read).await? {
+        if let Some(mut batch) = self.batch(&state.project, issues, &scope, read).await? {
+            batch.cursor_ms = state.cursor(batch.cursor_ms);
             let summary = &mut state.summary;
             summary.issues += batch.issues.len() as u64;
             summary.comments += batch.issues.iter().map(|r| r.comments.len() as u64).sum::<u64>();
             summary.worklogs += batch.issues.iter().map(|r| r.worklogs.len() as u64).sum::<u64>();
             summary.users += batch.users.len() as u64;
             self.store.apply_batch(&batch).await?;
-        }
-        match page.next_page_token {
-            Some(next) if !page.is_last => state.page_token = Some(next),
-            _ => state.issues_done = true,
         }
         Ok(())
     }

@@ -5,7 +5,8 @@
 //! filtering, cursor arithmetic); [`engine`] is the I/O part that pages Jira and commits each
 //! batch of up to 100 issues, with its children and the cursor, in one transaction;
 //! [`function`] runs it as the worker's durable steps; [`users`] matches Jira users to team
-//! members; [`observe`] is how the operations engine hears of each run's end; `sweep`
+//! members; `partition` splits a big full sync by issue id into searches fetched at once;
+//! [`observe`] is how the operations engine hears of each run's end; `sweep`
 //! marks issues gone from Jira deleted, never a project's whole by mistake; `batch` turns
 //! issues read from Jira into the store's batch, one way for every writer. [`webhooks`]
 //! applies Jira's webhook deliveries as hints (the issues re-read, committed like a page),
@@ -16,6 +17,7 @@ pub mod engine;
 pub mod function;
 pub mod normalize;
 pub mod observe;
+mod partition;
 mod sweep;
 pub mod users;
 pub mod webhook_function;

@@ -83,7 +83,7 @@ async fn jira(args: JiraArgs) -> Result<()> {
     let upstreams = Upstreams::load(args.demo).await?;
     let (store, _) = wiring::store().await?;
     let operations = wiring::operations(&store, Some(&upstreams.jira))?;
-    let client = Arc::new(JiraDataClient::new(&upstreams.jira, DataOptions::default()));
+    let client = Arc::new(JiraDataClient::new(&upstreams.jira, DataOptions::from_env()?));
     let engine = SyncEngine::new(client, store.clone(), SyncOptions::from_env()?)
         .with_observer(operations.telemetry);
     let Some(project) = &args.project else {

@@ -1,7 +1,8 @@
 //! `clockwork-local sync jira` killed with SIGKILL at random points (during page fetches,
 //! mid-commit, between batches, during the sweep), over many rounds, while the site keeps
 //! changing; after the final complete run the store matches the fake site's truth row by
-//! row: nothing missing, doubled or resurrected, and the cursor never ahead of the data.
+//! row: nothing missing, doubled or resurrected, and the cursor never ahead of the data. The
+//! same with full syncs partitioned by issue id (four ranges fetched at once).
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -62,9 +63,19 @@ async fn truth(jira: &FakeJira) -> BTreeMap<String, (String, String)> {
     }
 }
 
-fn sync(jira: &FakeJira, database: &str) -> std::process::Command {
+/// Full syncs of more issues than this are partitioned.
+#[derive(Debug, Clone, Copy)]
+struct PartitionMin(&'static str);
+
+/// Never partitioned: the project is smaller.
+const ONE_SEARCH: PartitionMin = PartitionMin("1000");
+const PARTITIONED: PartitionMin = PartitionMin("200");
+
+fn sync(jira: &FakeJira, database: &str, partition_min: PartitionMin) -> std::process::Command {
     let mut command = local();
     command
+        .env("SYNC_PARTITION_MIN_ISSUES", partition_min.0)
+        .env("JIRA_SYNC_CONCURRENCY", "4")
         .env("DATABASE_URL", database)
         .env("JIRA_BASE_URL", jira.base_url())
         .env("ATLASSIAN_EMAIL", EMAIL)
@@ -79,6 +90,15 @@ fn sync(jira: &FakeJira, database: &str) -> std::process::Command {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sync_killed_anywhere_resumes_to_exactly_the_sites_truth() {
+    killed_anywhere(ONE_SEARCH).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_partitioned_sync_killed_anywhere_resumes_to_exactly_the_sites_truth() {
+    killed_anywhere(PARTITIONED).await;
+}
+
+async fn killed_anywhere(partition_min: PartitionMin) {
     let jira = FakeJira::start(EMAIL, TOKEN).await;
     let seeded = jira.seed_project("KAN", ISSUES, 2, 1);
     let folder = tempfile::tempdir().unwrap();
@@ -93,7 +113,7 @@ async fn a_sync_killed_anywhere_resumes_to_exactly_the_sites_truth() {
     let ids: Vec<u64> = seeded.issue_ids.clone().collect();
     // How long an undisturbed full run takes here: the kill points fall within it.
     let timed = Instant::now();
-    let output = sync(&jira, &database).arg("--full").output().unwrap();
+    let output = sync(&jira, &database, partition_min).arg("--full").output().unwrap();
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let full_run_ms = u64::try_from(timed.elapsed().as_millis()).unwrap().max(100);
     println!("a full run takes {full_run_ms} ms");
@@ -109,7 +129,7 @@ async fn a_sync_killed_anywhere_resumes_to_exactly_the_sites_truth() {
         }
         // Mostly full runs (every page, then the sweep), so there is a run to kill; an
         // incremental one now and then resumes from the cursor a killed run left.
-        let mut command = sync(&jira, &database);
+        let mut command = sync(&jira, &database, partition_min);
         if round % 4 != 3 {
             command.arg("--full");
         }
@@ -137,7 +157,7 @@ async fn a_sync_killed_anywhere_resumes_to_exactly_the_sites_truth() {
 
     // A full run to the end sweeps too, so deletions on the site are seen.
     let started = Instant::now();
-    let output = sync(&jira, &database).arg("--full").output().unwrap();
+    let output = sync(&jira, &database, partition_min).arg("--full").output().unwrap();
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     println!("final run {:?}", started.elapsed());
 

@@ -11,7 +11,11 @@
 //!    into each database, with no added latency and with `--latency-ms` added to every fake
 //!    response: seconds, issues/s (target ≥ 1000/s on Postgres), Jira requests and requests
 //!    per 1000 issues (target ≤ 12). After each, an incremental run with nothing changed and
-//!    the daily sweep not due (target ≤ 3 requests). Then the same full sync without added
+//!    the daily sweep not due (target ≤ 3 requests). Beside each full sync, the sequential
+//!    best at the same latency (`clockwork_bench::jira_sync::sequential`): the same search
+//!    pages (same fields, 100 a page) fetched back to back over one keep-alive connection,
+//!    nothing stored, and how many times faster the full sync was (target at 50 ms: ≥ 2.5,
+//!    which only fetching partitions at once can reach). Then the same full sync without added
 //!    latency in a child process (this binary's hidden `sync-child` command), so that the
 //!    fake's work is not done by the syncing process.
 //! 2. The per-issue baseline (`clockwork_bench::jira_sync::baseline`) on the same data, and
@@ -42,6 +46,7 @@ use clockwork_bench::jira_sync::report::{
 };
 use clockwork_bench::jira_sync::run::{Kind, Meter, Run, Site};
 use clockwork_bench::jira_sync::scratch::{self, Database, ScratchStore};
+use clockwork_bench::jira_sync::sequential::{self, AgainstSequential};
 use clockwork_bench::jira_sync::timed::TimedJira;
 use clockwork_bench::jira_sync::{API_TOKEN, EMAIL, PROJECT, data_client, requests_by_endpoint};
 use clockwork_bench::process::{self, SchedTimes};
@@ -121,15 +126,29 @@ async fn bench(args: &Args) -> Result<()> {
     let latencies = [Duration::ZERO, Duration::from_millis(args.latency_ms)];
 
     let mut ours = Vec::new();
+    let mut against_sequential = Vec::new();
     // The first round's stores, for step 3.
     let mut kept = Vec::new();
+    let fields_of = data_client(&jira.base_url())?;
+    let fields = fields_of.sync_fields();
+    let page_size = SyncOptions::default().batch_size;
     for (round, latency) in latencies.into_iter().enumerate() {
         jira.set_latency(latency);
+        eprintln!("sequential best: {} ms", latency.as_millis());
+        let best = sequential::fetch(&jira.base_url(), &fields, page_size, latency).await?;
+        ensure!(best.issues == args.issues, "the sequential fetch read {} issues", best.issues);
         for database in Database::BOTH {
             eprintln!("full sync, then incremental: {database}, {} ms", latency.as_millis());
             let scratch = ScratchStore::create(database).await?;
             let site = Site { database, latency };
-            ours.push(full_then_unchanged(&jira, &scratch.store, site, args).await?);
+            let measured = full_then_unchanged(&jira, &scratch.store, site, args).await?;
+            against_sequential.push(AgainstSequential {
+                database,
+                sequential: best,
+                ours_seconds: measured.full.seconds,
+                ours_requests_per_1000: measured.full.requests_per_1000(),
+            });
+            ours.push(measured);
             if round == 0 {
                 kept.push((database, scratch));
             } else {
@@ -170,6 +189,7 @@ async fn bench(args: &Args) -> Result<()> {
     Report {
         project: (args.issues, args.comments, args.worklogs),
         ours,
+        against_sequential,
         own_process,
         baselines,
         after_changes,

@@ -1,12 +1,14 @@
 //! Pieces of `bench-jira-sync`: the data client pointed at a loopback fake Jira, timed
 //! ([`timed`]), and the fake's request counts per endpoint; a fresh store for each run
-//! ([`scratch`]); the per-issue baseline connector ([`baseline`]); a run's figures ([`run`])
-//! and the printed summary ([`report`]).
+//! ([`scratch`]); the per-issue baseline connector ([`baseline`]); the sequential best, the
+//! search's pages fetched back to back ([`sequential`]); a run's figures ([`run`]) and the
+//! printed summary ([`report`]).
 
 pub mod baseline;
 pub mod report;
 pub mod run;
 pub mod scratch;
+pub mod sequential;
 pub mod timed;
 
 use std::sync::Arc;

@@ -1,6 +1,8 @@
 //! [`JiraDataClient`], the real [`JiraData`]: which endpoint each read uses and how it pages.
 
 use std::fmt;
+use std::pin::Pin;
+use std::task::Poll;
 
 use async_trait::async_trait;
 use clockwork_core::config::JiraConfig;
@@ -42,10 +44,29 @@ impl fmt::Debug for JiraDataClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("JiraDataClient")
             .field("base_url", &self.base_url.as_str())
-            .field("max_concurrency", &self.options.max_concurrency)
+            .field("governance", &self.options.governance)
             .field("requests", &self.requests())
             .finish_non_exhaustive()
     }
+}
+
+/// Runs every future at once and gives their outputs in their order.
+async fn join_all<T>(mut futures: Vec<Pin<Box<dyn Future<Output = T> + Send + '_>>>) -> Vec<T> {
+    let mut outputs: Vec<Option<T>> = futures.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut pending = false;
+        for (future, output) in futures.iter_mut().zip(outputs.iter_mut()) {
+            if output.is_none() {
+                match future.as_mut().poll(cx) {
+                    Poll::Ready(value) => *output = Some(value),
+                    Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending { Poll::Pending } else { Poll::Ready(()) }
+    })
+    .await;
+    outputs.into_iter().flatten().collect()
 }
 
 /// A `PageBean…` or Agile API page.
@@ -77,7 +98,7 @@ impl JiraDataClient {
     pub fn new(config: &JiraConfig, options: DataOptions) -> Self {
         Self {
             http: HttpClient::new(options.http.clone()),
-            traffic: Traffic::new(options.max_concurrency, options.near_limit_pause),
+            traffic: Traffic::new(&options.governance),
             options,
             base_url: config.base_url.clone(),
             email: config.email.clone(),
@@ -254,17 +275,22 @@ impl JiraData for JiraDataClient {
     #[tracing::instrument(skip_all, fields(project_key = project_key))]
     async fn assignable_users(&self, project_key: &str) -> Result<Vec<DataUser>, JiraDataError> {
         // Jira takes each window of all users and keeps those who may be assigned, so short
-        // and even empty pages say nothing about the next: read every window it will serve.
-        let mut users = Vec::new();
-        for start_at in (0..ASSIGNABLE_WINDOW).step_by(ASSIGNABLE_PAGE as usize) {
+        // and even empty pages say nothing about the next: read every window it will serve,
+        // all at once (the governor bounds how many are in flight).
+        let windows = (0..ASSIGNABLE_WINDOW).step_by(ASSIGNABLE_PAGE as usize).map(|start_at| {
             let query = [
                 ("project", project_key.to_owned()),
                 ("startAt", start_at.to_string()),
                 ("maxResults", ASSIGNABLE_PAGE.to_string()),
             ];
-            let page: Vec<DataUser> =
-                self.get("/rest/api/3/user/assignable/search", &query).await?;
-            users.extend(page);
+            Box::pin(async move {
+                self.get::<Vec<DataUser>>("/rest/api/3/user/assignable/search", &query).await
+            })
+                as Pin<Box<dyn Future<Output = Result<Vec<DataUser>, JiraDataError>> + Send + '_>>
+        });
+        let mut users = Vec::new();
+        for page in join_all(windows.collect()).await {
+            users.extend(page?);
         }
         Ok(users)
     }

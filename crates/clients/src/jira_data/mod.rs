@@ -2,9 +2,10 @@
 //! [`JiraData`] so the sync engine can be tested against fakes at the trait level too.
 //!
 //! - [`JiraDataClient`]: the real client. Every request goes through the shared runner in
-//!   [`crate::http`] with Atlassian's rate-limit rules ([`DataOptions`]): bounded
-//!   concurrency, a pause after `X-RateLimit-NearLimit`, `Retry-After`/`X-RateLimit-Reset`
-//!   honoured, three attempts with jittered back-off; it counts the requests it makes.
+//!   [`crate::http`] under the site's governor ([`Governance`] in [`DataOptions`]): bounded
+//!   concurrency and rate, a pause and halved concurrency after `X-RateLimit-NearLimit` or
+//!   a 429, `Retry-After`/`X-RateLimit-Reset` honoured, three attempts with jittered
+//!   back-off; it counts the requests it makes.
 //! - `classify`: [`JiraDataError`], every failure as an [`ErrorCode`] with advice.
 //! - `issue` and `types`: what the calls return ([`DataIssue`], [`DataComment`], …), read
 //!   tolerantly; `adf` flattens Atlassian Document Format ([`adf_to_text`]); `time` reads
@@ -28,11 +29,15 @@ use async_trait::async_trait;
 use clockwork_core::{AccountId, IssueId};
 
 use crate::http::HttpOptions;
+pub use crate::traffic::Governance;
 pub use adf::adf_to_text;
 pub use classify::{ErrorCode, JiraDataError};
 pub use client::JiraDataClient;
+use clockwork_core::config::{ConfigError, Lookup, process_env};
 pub use issue::{DataIssue, IssueProject, SYNC_FIELDS, SearchPage};
-pub use jql::{issues_by_id_jql, project_issues_jql};
+pub use jql::{
+    IdRange, issues_by_id_jql, partition_issues_jql, project_ids_jql, project_issues_jql,
+};
 pub use types::{
     Board, ChangeFeed, ChangedWorklog, ChangedWorklogs, CommentPage, DataComment, DataUser,
     DataWorklog, Project, Sprint, WorklogChanges, WorklogPage,
@@ -54,10 +59,8 @@ pub const WORKLOG_LIST_CHUNK: usize = 1000;
 pub struct DataOptions {
     /// Timeouts, attempts (three) and back-off.
     pub http: HttpOptions,
-    /// Requests in flight at once, across every call of the client.
-    pub max_concurrency: usize,
-    /// The pause before the next request after an answer carrying `X-RateLimit-NearLimit`.
-    pub near_limit_pause: Duration,
+    /// The site's limits, across every call of the client: concurrency, rate, back-off.
+    pub governance: Governance,
     /// The custom field holding an issue's sprints.
     pub sprint_field: String,
     /// The custom field holding an issue's story points.
@@ -74,12 +77,49 @@ impl Default for DataOptions {
                 max_retry_wait: Duration::from_secs(30),
                 ..HttpOptions::default()
             },
-            max_concurrency: 4,
-            near_limit_pause: Duration::from_millis(500),
+            governance: Governance::default(),
             sprint_field: DEFAULT_SPRINT_FIELD.to_owned(),
             story_points_field: DEFAULT_STORY_POINTS_FIELD.to_owned(),
         }
     }
+}
+
+impl DataOptions {
+    /// The defaults, with `JIRA_SYNC_CONCURRENCY` (requests in flight at most, default 4)
+    /// and `JIRA_MAX_REQUESTS_PER_SECOND` (a cap on the request rate; none by default) when
+    /// set.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(&process_env)
+    }
+
+    pub fn from_lookup(env: Lookup<'_>) -> Result<Self, ConfigError> {
+        let mut options = Self::default();
+        if let Some(text) = env(CONCURRENCY_VAR) {
+            options.governance.max_concurrency = concurrency(&text)?;
+        }
+        if let Some(text) = env("JIRA_MAX_REQUESTS_PER_SECOND") {
+            let rate = text.trim().parse::<f64>().ok().filter(|r| r.is_finite() && *r > 0.0);
+            let rate = rate.ok_or_else(|| ConfigError::Invalid {
+                name: "JIRA_MAX_REQUESTS_PER_SECOND",
+                reason: format!("{text:?} is not a positive number of requests, e.g. 10"),
+            })?;
+            options.governance.max_per_second = Some(rate);
+        }
+        Ok(options)
+    }
+}
+
+/// The variable naming how many requests a sync keeps in flight against its site.
+pub const CONCURRENCY_VAR: &str = "JIRA_SYNC_CONCURRENCY";
+
+/// `JIRA_SYNC_CONCURRENCY`'s value: a whole number from 1 to 64.
+pub fn concurrency(text: &str) -> Result<usize, ConfigError> {
+    text.trim().parse::<usize>().ok().filter(|n| (1..=64).contains(n)).ok_or_else(|| {
+        ConfigError::Invalid {
+            name: CONCURRENCY_VAR,
+            reason: format!("{text:?} is not a whole number from 1 to 64, e.g. 4"),
+        }
+    })
 }
 
 /// The Jira reads of a project sync.
@@ -218,6 +258,36 @@ pub trait JiraData: Send + Sync + fmt::Debug {
                 }
                 None => return Ok(WorklogChanges { values, next_since: page.cursor(since) }),
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn options(vars: &[(&str, &str)]) -> Result<DataOptions, ConfigError> {
+        let lookup = |name: &str| vars.iter().find(|(n, _)| *n == name).map(|(_, v)| v.to_string());
+        DataOptions::from_lookup(&lookup)
+    }
+
+    #[test]
+    fn the_sync_concurrency_and_request_rate_come_from_the_environment() {
+        let defaults = options(&[]).unwrap().governance;
+        assert_eq!((defaults.max_concurrency, defaults.max_per_second), (4, None));
+        let set = options(&[(CONCURRENCY_VAR, " 8 "), ("JIRA_MAX_REQUESTS_PER_SECOND", "2.5")]);
+        let set = set.unwrap().governance;
+        assert_eq!((set.max_concurrency, set.max_per_second), (8, Some(2.5)));
+        for (name, value) in [
+            (CONCURRENCY_VAR, "0"),
+            (CONCURRENCY_VAR, "65"),
+            (CONCURRENCY_VAR, "four"),
+            ("JIRA_MAX_REQUESTS_PER_SECOND", "0"),
+            ("JIRA_MAX_REQUESTS_PER_SECOND", "-1"),
+            ("JIRA_MAX_REQUESTS_PER_SECOND", "inf"),
+        ] {
+            let error = options(&[(name, value)]).expect_err(value);
+            assert!(error.to_string().contains(name), "{error}");
         }
     }
 }

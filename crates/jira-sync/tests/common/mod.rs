@@ -7,8 +7,8 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use clockwork_clients::HttpOptions;
 use clockwork_clients::jira_data::{DataOptions, JiraDataClient};
+use clockwork_clients::{Governance, HttpOptions};
 use clockwork_core::config::JiraConfig;
 use clockwork_jira_sync::{NoProgress, SyncEngine, SyncError, SyncOptions, SyncSummary};
 use clockwork_store::{Store, StoreConfig};
@@ -34,19 +34,7 @@ impl Site {
     {
         with_database(kind, |database| async move {
             let jira = FakeJira::start("bot@acme.example", "token").await;
-            let config = JiraConfig {
-                base_url: jira.base_url().parse().expect("URL"),
-                email: "bot@acme.example".into(),
-                api_token: SecretString::from("token"),
-            };
-            let http = HttpOptions {
-                base_backoff: Duration::from_millis(5),
-                ..DataOptions::default().http
-            };
-            let client = Arc::new(JiraDataClient::new(
-                &config,
-                DataOptions { http, ..DataOptions::default() },
-            ));
+            let client = client(&jira, Governance::default());
             let store = Store::connect(&StoreConfig::new(&database.url).expect("config"))
                 .await
                 .expect("connect");
@@ -61,4 +49,30 @@ impl Site {
     pub async fn sync(&self, full: bool) -> Result<SyncSummary, SyncError> {
         self.engine.sync_project("KAN", full, &NoProgress).await
     }
+
+    /// A client of the site of its own under `governance`, and an engine with `options`
+    /// over it and the store.
+    pub fn engine_with(
+        &self,
+        governance: Governance,
+        options: SyncOptions,
+    ) -> (Arc<JiraDataClient>, SyncEngine) {
+        let client = client(&self.jira, governance);
+        (client.clone(), SyncEngine::new(client, self.store.clone(), options))
+    }
+}
+
+/// A client of `jira` with short back-offs, under `governance`.
+pub fn client(jira: &FakeJira, governance: Governance) -> Arc<JiraDataClient> {
+    let config = JiraConfig {
+        base_url: jira.base_url().parse().expect("URL"),
+        email: "bot@acme.example".into(),
+        api_token: SecretString::from("token"),
+    };
+    let http =
+        HttpOptions { base_backoff: Duration::from_millis(5), ..DataOptions::default().http };
+    Arc::new(JiraDataClient::new(
+        &config,
+        DataOptions { http, governance, ..DataOptions::default() },
+    ))
 }

@@ -207,6 +207,7 @@ impl FakeJira {
     pub fn reset_counts(&self) {
         self.server.control().reset_counts();
         self.shared.in_flight.reset_peak();
+        self.shared.data().site.reset_rate();
     }
 
     /// Makes the next `times` requests to `endpoint` misbehave (see [`Fault`]).

@@ -8,14 +8,17 @@
 //! - `X-RateLimit-NearLimit: true` on every answer, and 429s that carry only
 //!   `X-RateLimit-Reset` (the injected [`Fault::RateLimited`](crate::Fault) carries
 //!   `Retry-After`);
+//! - a burst budget of requests per second, as Jira's: past 80% of it answers carry
+//!   `X-RateLimit-NearLimit: true`, past all of it they are 429s with `Retry-After: 1`;
 //! - a proxy's HTML sign-in page answered with 200 instead of Jira's JSON;
 //!
-//! and the peak of requests in flight, which bounded-concurrency tests read.
+//! and the peak of requests in flight and of requests in any one second, which tests of the
+//! client's limits read.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::extract::{MatchedPath, Request, State};
 use axum::middleware::Next;
@@ -41,6 +44,46 @@ pub(super) struct Site {
     reset_limited: VecDeque<Duration>,
     /// Requests still to be answered by a proxy's sign-in page.
     proxy_pages: usize,
+    rate: Rate,
+}
+
+/// Requests per second: the budget, what arrived in the last second, the peak, the 429s.
+#[derive(Debug, Default)]
+struct Rate {
+    budget: Option<usize>,
+    arrivals: VecDeque<Instant>,
+    peak: usize,
+    limited: usize,
+}
+
+/// What the budget makes of a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Budget {
+    Within,
+    Near,
+    Over,
+}
+
+impl Rate {
+    fn arrive(&mut self, now: Instant) -> Budget {
+        while self
+            .arrivals
+            .front()
+            .is_some_and(|at| now.duration_since(*at) >= Duration::from_secs(1))
+        {
+            self.arrivals.pop_front();
+        }
+        self.arrivals.push_back(now);
+        self.peak = self.peak.max(self.arrivals.len());
+        match self.budget {
+            Some(budget) if self.arrivals.len() > budget => {
+                self.limited += 1;
+                Budget::Over
+            }
+            Some(budget) if self.arrivals.len() * 5 > budget * 4 => Budget::Near,
+            _ => Budget::Within,
+        }
+    }
 }
 
 impl Default for Site {
@@ -52,6 +95,7 @@ impl Default for Site {
             near_limit: false,
             reset_limited: VecDeque::new(),
             proxy_pages: 0,
+            rate: Rate::default(),
         }
     }
 }
@@ -68,6 +112,12 @@ impl Site {
 
     pub(super) fn license_plan(&self) -> &str {
         &self.license_plan
+    }
+
+    /// Forgets the peak of requests per second and the 429s of the budget.
+    pub(super) fn reset_rate(&mut self) {
+        let rate = &mut self.rate;
+        (rate.peak, rate.limited) = (rate.arrivals.len(), 0);
     }
 }
 
@@ -126,6 +176,24 @@ impl FakeJira {
         self.shared.data().site.proxy_pages += times;
     }
 
+    /// Allows `per_second` REST requests in any one second, as Jira's burst limits do: past
+    /// 80% of it answers carry `X-RateLimit-NearLimit: true`, past it they are 429s with
+    /// `Retry-After: 1`. `None` lifts the budget.
+    pub fn set_rate_budget(&self, per_second: Option<usize>) {
+        self.shared.data().site.rate.budget = per_second;
+    }
+
+    /// The most REST requests that arrived within one second, since the start or
+    /// [`FakeJira::reset_counts`].
+    pub fn peak_requests_per_second(&self) -> usize {
+        self.shared.data().site.rate.peak
+    }
+
+    /// Requests answered 429 because the rate budget was spent.
+    pub fn over_budget_answers(&self) -> usize {
+        self.shared.data().site.rate.limited
+    }
+
     /// The most requests served at once since the start or [`FakeJira::reset_counts`].
     pub fn peak_in_flight(&self) -> usize {
         self.shared.in_flight.peak.load(Ordering::SeqCst)
@@ -156,19 +224,23 @@ pub(super) async fn conditions(
         .extensions()
         .get::<MatchedPath>()
         .map_or_else(|| request.uri().path().to_owned(), |path| path.as_str().to_owned());
-    let (outage, suspended, reset_in, proxy_page, seraph_failed, near_limit) = {
+    let (outage, suspended, reset_in, proxy_page, seraph_failed, near_limit, budget) = {
         let mut data = shared.data();
         let site = &mut data.site;
+        let budget = site.rate.arrive(Instant::now());
         let reset_in = site.reset_limited.pop_front();
         let proxy_page = site.proxy_pages > 0;
         site.proxy_pages = site.proxy_pages.saturating_sub(1);
         let seraph = site.seraph_failed;
-        (site.outage, site.suspended(), reset_in, proxy_page, seraph, site.near_limit)
+        let near_limit = site.near_limit || budget == Budget::Near;
+        (site.outage, site.suspended(), reset_in, proxy_page, seraph, near_limit, budget)
     };
     let mut response = if let Some(status) = outage {
         error(status, "This site is unavailable.")
     } else if suspended && path != LICENSE_PATH {
         error(StatusCode::SERVICE_UNAVAILABLE, "This site is suspended.")
+    } else if budget == Budget::Over {
+        over_budget()
     } else if let Some(reset_in) = reset_in {
         reset_limited(reset_in)
     } else if proxy_page {
@@ -186,6 +258,16 @@ pub(super) async fn conditions(
     if near_limit {
         response.headers_mut().insert("x-ratelimit-nearlimit", HeaderValue::from_static("true"));
     }
+    response
+}
+
+/// A 429 of the burst budget.
+fn over_budget() -> Response {
+    let mut response = error(StatusCode::TOO_MANY_REQUESTS, "Rate limit exceeded.");
+    let headers = response.headers_mut();
+    headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    headers.insert("x-ratelimit-remaining", HeaderValue::from_static("0"));
+    headers.insert("ratelimit-reason", HeaderValue::from_static("jira-burst-based"));
     response
 }
 

@@ -63,6 +63,10 @@ impl Expr {
             Self::Or(terms) => terms.iter().any(|t| t.matches(subject)),
             Self::And(terms) => terms.iter().all(|t| t.matches(subject)),
             Self::Id(ids) => ids.iter().any(|id| id.trim() == issue.id),
+            Self::IdCompare { cmp, or_equal, id } => issue.id.parse::<u64>().is_ok_and(|own| {
+                let ordering = own.cmp(id);
+                ordering == *cmp || (*or_equal && ordering.is_eq())
+            }),
             Self::Key(keys) => keys.iter().any(|key| key.eq_ignore_ascii_case(&issue.key)),
             Self::Project(values) => values.iter().any(|value| {
                 value.eq_ignore_ascii_case(&issue.project_key)

@@ -1,4 +1,5 @@
-//! The JQL subset the fake searches with: `id`, `key`/`issuekey`, `project`, `assignee`,
+//! The JQL subset the fake searches with: `id` (also compared with `>=`, `>`, `<`, `<=`),
+//! `key`/`issuekey`, `project`, `assignee`,
 //! `worklogAuthor`, `status` and `statusCategory` with `=` or `in (…)`; `summary` and `text`
 //! with `~` (every word of the value must start a word of the summary; `text` searches the
 //! summary and the comments); `created`/`updated` compared with epoch milliseconds
@@ -32,6 +33,12 @@ enum Expr {
     Or(Vec<Expr>),
     And(Vec<Expr>),
     Id(Vec<String>),
+    /// `id` compared with a number (`>=`, `>`, `<`, `<=`).
+    IdCompare {
+        cmp: Ordering,
+        or_equal: bool,
+        id: u64,
+    },
     Key(Vec<String>),
     Project(Vec<String>),
     Assignee(Vec<String>),
@@ -89,6 +96,18 @@ pub(super) fn words(text: &str) -> Vec<String> {
         .filter(|w| !w.is_empty())
         .map(str::to_lowercase)
         .collect()
+}
+
+/// A comparison operator as the ordering it accepts and whether equality is accepted too.
+fn comparison(operator: &Token) -> Option<(Ordering, bool)> {
+    match operator {
+        Token::Op(op) if op == "=" => Some((Ordering::Equal, true)),
+        Token::Op(op) if op == ">=" => Some((Ordering::Greater, true)),
+        Token::Op(op) if op == ">" => Some((Ordering::Greater, false)),
+        Token::Op(op) if op == "<=" => Some((Ordering::Less, true)),
+        Token::Op(op) if op == "<" => Some((Ordering::Less, false)),
+        _ => None,
+    }
 }
 
 struct Parser {
@@ -159,6 +178,16 @@ impl Parser {
                 operator.describe()
             )
         };
+        if lower == "id"
+            && let Some((cmp, or_equal)) = comparison(&operator).filter(|(cmp, _)| cmp.is_ne())
+        {
+            let value = self.value()?;
+            let id = value
+                .trim()
+                .parse::<u64>()
+                .map_err(|_| format!("The value '{value}' does not exist for the field 'id'."))?;
+            return Ok(Expr::IdCompare { cmp, or_equal, id });
+        }
         match lower.as_str() {
             "id" | "key" | "issuekey" | "project" | "assignee" | "worklogauthor" | "status"
             | "statuscategory" => {
@@ -188,13 +217,8 @@ impl Parser {
                 Ok(Expr::Contains { words, comments: lower == "text" })
             }
             "created" | "createddate" | "updated" | "updateddate" => {
-                let (cmp, or_equal) = match &operator {
-                    Token::Op(op) if op == "=" => (Ordering::Equal, true),
-                    Token::Op(op) if op == ">=" => (Ordering::Greater, true),
-                    Token::Op(op) if op == ">" => (Ordering::Greater, false),
-                    Token::Op(op) if op == "<=" => (Ordering::Less, true),
-                    Token::Op(op) if op == "<" => (Ordering::Less, false),
-                    _ => return Err(unsupported()),
+                let Some((cmp, or_equal)) = comparison(&operator) else {
+                    return Err(unsupported());
                 };
                 let field =
                     if lower.starts_with("created") { Field::Created } else { Field::Updated };
