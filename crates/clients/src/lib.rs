@@ -15,6 +15,9 @@
 //! - [`report`]: the Clockwork report app ([`TimerReport`]): a short-lived credential from a
 //!   browser session (Connect servlet or Forge), then every timer from `timers.json`.
 //!
+//! - [`webhooks`]: Jira's webhook registration, the admin API ([`AdminWebhooks`], a site
+//!   admin's token) and the dynamic one for OAuth 2.0 apps ([`DynamicWebhooks`], 30-day expiry).
+//!
 //! Clients know nothing of the cache: callers own caching policy.
 
 pub mod clockwork;
@@ -23,6 +26,7 @@ pub mod http;
 pub mod jira;
 pub mod jira_data;
 pub mod report;
+pub mod webhooks;
 
 pub use clockwork::{ClockworkApi, ClockworkClient};
 pub use error::ClientError;
@@ -32,3 +36,4 @@ pub use jira_data::{DataOptions, ErrorCode, JiraData, JiraDataClient, JiraDataEr
 pub use report::{
     ConnectReport, Credential, ForgeReport, RawTimer, ReportError, TimerReport, TimersPage,
 };
+pub use webhooks::{AdminWebhooks, DynamicWebhooks, WebhookUrl};
