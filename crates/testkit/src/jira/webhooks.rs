@@ -109,10 +109,9 @@ impl FakeJira {
 
 /// The admin API's routes, for behind Basic auth.
 pub(super) fn admin_routes() -> Router<Arc<Shared>> {
-    Router::new().route("/rest/webhooks/1.0/webhook", get(admin_list).post(admin_create)).route(
-        "/rest/webhooks/1.0/webhook/{id}",
-        get(admin_get).put(admin_update).delete(admin_delete),
-    )
+    Router::new()
+        .route("/rest/webhooks/1.0/webhook", get(admin_list).post(admin_create))
+        .route("/rest/webhooks/1.0/webhook/{id}", put(admin_update).delete(admin_delete))
 }
 
 /// The dynamic API's routes, behind the app's bearer token.
@@ -217,17 +216,6 @@ async fn admin_create(State(shared): State<Arc<Shared>>, body: Bytes) -> Respons
 
 fn admin_missing() -> Response {
     error(StatusCode::NOT_FOUND, "The webhook does not exist.")
-}
-
-async fn admin_get(State(shared): State<Arc<Shared>>, Path(id): Path<u64>) -> Response {
-    if let Some(refused) = forbidden_unless_admin(&shared) {
-        return refused;
-    }
-    let data = shared.data();
-    match data.webhooks.admin.iter().find(|w| w.id == id) {
-        Some(webhook) => json_response(StatusCode::OK, render_admin(&shared.base_url, webhook)),
-        None => admin_missing(),
-    }
 }
 
 async fn admin_update(
