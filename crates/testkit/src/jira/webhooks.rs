@@ -355,3 +355,23 @@ async fn dynamic_refresh(State(shared): State<Arc<Shared>>, body: Bytes) -> Resp
     }
     json_response(StatusCode::OK, json!({ "expirationDate": expires_ms }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::jql::check_dynamic_filter;
+
+    #[test]
+    fn a_dynamic_filter_takes_only_the_documented_fields_and_operators() {
+        for accepted in [
+            "project in (KAN, OPS)",
+            "project = KAN AND issuetype != Bug",
+            "status NOT IN (Done, \"Won't do\") OR assignee = abc",
+            "issueKey = KAN-1",
+        ] {
+            assert_eq!(check_dynamic_filter(accepted), Ok(()), "{accepted}");
+        }
+        for refused in ["", "summary ~ x", "project ~ KAN", "updated > -1d", "project in KAN"] {
+            assert!(check_dynamic_filter(refused).is_err(), "{refused}");
+        }
+    }
+}
