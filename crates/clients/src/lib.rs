@@ -16,6 +16,8 @@
 //!   stop timers.
 //! - [`report`]: the Clockwork report app ([`TimerReport`]): a short-lived credential from a
 //!   browser session (Connect servlet or Forge), then every timer from `timers.json`.
+//! - [`webhooks`]: Jira's webhook registration, the admin API ([`AdminWebhooks`], a site
+//!   admin's token) and the dynamic one for OAuth 2.0 apps ([`DynamicWebhooks`], 30-day expiry).
 //!
 //! Clients know nothing of the cache: callers own caching policy.
 
@@ -26,6 +28,7 @@ pub mod jira;
 pub mod jira_data;
 pub mod report;
 mod traffic;
+pub mod webhooks;
 
 pub use clockwork::{ClockworkApi, ClockworkClient};
 pub use error::ClientError;
@@ -36,3 +39,4 @@ pub use report::{
     ConnectReport, Credential, ForgeReport, RawTimer, ReportError, TimerReport, TimersPage,
 };
 pub use traffic::Governance;
+pub use webhooks::{AdminWebhooks, DynamicWebhooks, WebhookUrl};

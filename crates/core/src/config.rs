@@ -68,6 +68,35 @@ fn jira_base_url(env: Lookup<'_>) -> Result<Url, ConfigError> {
     }
 }
 
+/// Jira Cloud as an OAuth 2.0 app: what the dynamic webhook API (apps only) is called with.
+#[derive(Debug, Clone)]
+pub struct JiraAppConfig {
+    /// `JIRA_BASE_URL`, else `https://{JIRA_DOMAIN}`; for an OAuth 2.0 app,
+    /// `https://api.atlassian.com/ex/jira/{cloudId}`.
+    pub base_url: Url,
+    /// `JIRA_OAUTH_ACCESS_TOKEN`: the app's access token (`manage:jira-webhook` scope).
+    pub access_token: SecretString,
+}
+
+impl JiraAppConfig {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(&process_env)
+    }
+
+    pub fn from_lookup(env: Lookup<'_>) -> Result<Self, ConfigError> {
+        let base = jira_base_url(env);
+        let token = require(env, &["JIRA_OAUTH_ACCESS_TOKEN"]);
+        match (base, token) {
+            (Ok(base_url), Ok(mut values)) => Ok(Self {
+                base_url,
+                access_token: SecretString::from(values.pop().unwrap_or_default()),
+            }),
+            (base, token) => Err(merge_missing(base.err().into_iter().chain(token.err()))
+                .unwrap_or(ConfigError::Missing(vec!["JIRA_OAUTH_ACCESS_TOKEN"]))),
+        }
+    }
+}
+
 /// Jira Cloud REST access.
 #[derive(Debug, Clone)]
 pub struct JiraConfig {

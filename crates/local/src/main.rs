@@ -5,6 +5,7 @@
 //! - [`sync`]: one timer sync or Jira project sync, its JSON summary printed last.
 //! - [`projects`] and [`users`]: the Jira data integrator's tracked projects, watched users
 //!   and team matching; [`migrate`]: the store's schema.
+//! - [`webhooks`]: the Jira webhooks for the tracked projects (admin or dynamic).
 //! - [`token`]: signs client and admin tokens.
 //! - [`wiring`]: upstream settings (environment or demo), embedded parts and the store;
 //!   [`table`]: plain-text tables.
@@ -19,6 +20,7 @@ mod sync;
 mod table;
 mod token;
 mod users;
+mod webhooks;
 mod wiring;
 
 #[derive(Debug, Parser)]
@@ -46,6 +48,9 @@ enum Command {
     /// The team and its Jira accounts.
     #[command(subcommand)]
     Users(users::UsersCommand),
+    /// The Jira webhooks that deliver the tracked projects' changes.
+    #[command(subcommand)]
+    Webhooks(webhooks::WebhooksCommand),
 }
 
 #[tokio::main]
@@ -60,5 +65,6 @@ async fn main() -> Result<()> {
         Command::Migrate => migrate::run().await,
         Command::Projects(command) => projects::run(command).await,
         Command::Users(command) => users::run(command).await,
+        Command::Webhooks(command) => webhooks::run(command).await,
     }
 }

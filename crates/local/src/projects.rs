@@ -15,6 +15,10 @@ use clockwork_store::{Store, SyncJob};
 use crate::table;
 use crate::wiring::{self, Upstreams, jira_failure};
 
+/// The webhooks' JQL names the tracked projects; it is Jira's copy, updated by re-registering.
+const WEBHOOKS_HINT: &str = "If Jira webhooks deliver here, re-run `clockwork-local webhooks \
+                             register --url …` so their JQL matches the tracked projects.";
+
 #[derive(Debug, Subcommand)]
 pub enum ProjectsCommand {
     /// List the Jira projects the account can see, and which are tracked.
@@ -290,6 +294,9 @@ async fn track(args: TrackArgs) -> Result<()> {
         )?;
     }
     writeln!(out, "Sync it now with: clockwork-local sync jira --project {key}")?;
+    if newly {
+        writeln!(out, "{WEBHOOKS_HINT}")?;
+    }
     Ok(())
 }
 
@@ -305,7 +312,8 @@ async fn untrack(args: KeyArgs) -> Result<()> {
     }
     writeln!(
         std::io::stdout(),
-        "Stopped tracking {key}; its stored data and watched users stay for a later re-track."
+        "Stopped tracking {key}; its stored data and watched users stay for a later re-track.\n\
+         {WEBHOOKS_HINT}"
     )?;
     Ok(())
 }

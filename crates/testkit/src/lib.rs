@@ -34,7 +34,7 @@ pub mod upstash;
 pub use clockwork::{FakeAuthor, FakeClockwork, FakeTimer, FakeWorklog};
 pub use demo::{Demo, start_demo};
 pub use faults::Fault;
-pub use jira::{FakeIssue, FakeJira, FakeProject, FakeUser};
+pub use jira::{FakeAdminWebhook, FakeDynamicWebhook, FakeIssue, FakeJira, FakeProject, FakeUser};
 pub use receiver::{ReceivedRequest, WebhookReceiver};
 pub use smtp::{ReceivedMail, SmtpSink};
 

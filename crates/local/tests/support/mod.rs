@@ -29,6 +29,7 @@ pub fn local() -> Command {
         "SLACK_WEBHOOK_URL",
         "ALERT_WEBHOOK_URL",
         "JIRA_WEBHOOK_SECRET",
+        "JIRA_OAUTH_ACCESS_TOKEN",
     ] {
         command.env_remove(name);
     }

@@ -15,6 +15,8 @@
 //!   `search/jql` and approximate counts; `activity`: per-issue comments and worklogs;
 //!   `feed`: worklog changes and deletions since a time, worklogs by id; `directory`:
 //!   projects, assignable users, user search, the license; `agile`: boards and sprints.
+//! - `webhooks`: admin webhooks (site admin's Basic credentials) and dynamic ones (an app's
+//!   bearer token; 30-day expiry): [`FakeAdminWebhook`], [`FakeDynamicWebhook`].
 //! - `sessions`: the browser-session endpoints that hand out report-app credentials
 //!   (Connect servlet, Forge context token, GraphQL `invokeExtension`).
 
@@ -32,6 +34,7 @@ mod seed;
 mod sessions;
 mod site;
 mod store;
+mod webhooks;
 
 use std::collections::{HashMap, HashSet};
 use std::io;
@@ -49,6 +52,7 @@ pub use model::{
 pub use seed::SeededProject;
 pub use sessions::ExpiryFormat;
 use store::{Caches, Issues, StoredComment, StoredWorklog, Table};
+pub use webhooks::{FakeAdminWebhook, FakeDynamicWebhook};
 
 /// The account the Basic-auth credentials act as (`GET /rest/api/3/myself`).
 pub const API_USER_ACCOUNT_ID: &str = "712020:0c9a5d1e-4f7b-4c8e-9a61-3f2b8d7e5a10";
@@ -86,6 +90,7 @@ struct JiraData {
     feed_lag: Option<Duration>,
     site: site::Site,
     sessions: sessions::Sessions,
+    webhooks: webhooks::Registry,
 }
 
 impl JiraData {

@@ -1,6 +1,6 @@
 //! The router: site conditions and Basic auth on `/rest`, users, issues, the removed
-//! `/search`, and `/status`; the other REST modules' routes and the cookie-authenticated
-//! session endpoints are merged in. Also the paging helpers those modules share.
+//! `/search`, and `/status`; the other REST modules' routes, the dynamic webhooks (behind an
+//! app's bearer token) and the cookie-authenticated session endpoints are merged in. Also the paging helpers those modules share.
 
 use std::sync::Arc;
 
@@ -17,7 +17,7 @@ use serde_json::json;
 
 use super::render::{FieldSelection, Renderer};
 use super::{
-    API_USER_ACCOUNT_ID, Shared, activity, agile, directory, feed, search, sessions, site,
+    API_USER_ACCOUNT_ID, Shared, activity, agile, directory, feed, search, sessions, site, webhooks,
 };
 use crate::faults::{Control, Dialect, QueryPairs, controlled, json_response};
 
@@ -61,14 +61,17 @@ pub(super) fn router(shared: Arc<Shared>, control: &Arc<Control>) -> Router {
         .route("/rest/api/3/search", get(removed_search).post(removed_search))
         .route("/rest/agile/1.0/board", get(agile::boards))
         .route("/rest/agile/1.0/board/{boardId}/sprint", get(agile::sprints))
+        .merge(webhooks::admin_routes())
         .route_layer(from_fn_with_state(shared.clone(), basic_auth))
         // Outages and suspensions answer before credentials are even looked at.
         .route_layer(from_fn_with_state(shared.clone(), site::conditions));
     // Layered last so that it runs first: unauthenticated requests count too.
     let rest = controlled(rest, control);
+    let dynamic_webhooks = controlled(webhooks::dynamic_routes(shared.clone()), control);
     let status = controlled(Router::new().route("/status", get(status)), control);
     let sessions = controlled(sessions::router(), control);
-    rest.merge(status)
+    rest.merge(dynamic_webhooks)
+        .merge(status)
         .merge(sessions)
         .fallback(not_found)
         .layer(from_fn_with_state(shared.clone(), site::track_in_flight))

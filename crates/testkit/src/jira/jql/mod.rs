@@ -302,3 +302,61 @@ impl Parser {
         Ok(order)
     }
 }
+
+/// Fields a dynamic webhook's `jqlFilter` may name (Jira also allows `issue.property` and
+/// the epic-label `cf[id]`, which the fake does not model).
+const DYNAMIC_FIELDS: [&str; 6] =
+    ["issuekey", "project", "issuetype", "status", "assignee", "reporter"];
+
+/// Whether `jql` stays in the subset dynamic webhooks accept: those fields, compared with
+/// `=`, `!=`, `IN` or `NOT IN`, joined by `AND`/`OR`; `Err` is the reason.
+pub(super) fn check_dynamic_filter(jql: &str) -> Result<(), String> {
+    let tokens = tokenize(jql)?;
+    let mut rest = tokens.as_slice();
+    if rest.is_empty() {
+        return Err("The JQL filter is empty.".to_owned());
+    }
+    loop {
+        let [Token::Word(field), after @ ..] = rest else {
+            return Err("The JQL filter must be clauses of field, operator and value.".into());
+        };
+        if !DYNAMIC_FIELDS.iter().any(|allowed| field.eq_ignore_ascii_case(allowed)) {
+            return Err(format!("The field '{field}' is not supported in webhook JQL filters."));
+        }
+        rest = match after {
+            [Token::Op(op), Token::Word(_) | Token::Text(_), more @ ..]
+                if op == "=" || op == "!=" =>
+            {
+                more
+            }
+            [in_, more @ ..] if in_.is_keyword("in") => list(more)?,
+            [not, in_, more @ ..] if not.is_keyword("not") && in_.is_keyword("in") => list(more)?,
+            _ => {
+                return Err(format!(
+                    "Only =, !=, IN and NOT IN are supported in webhook JQL filters (after '{field}')."
+                ));
+            }
+        };
+        match rest {
+            [] => return Ok(()),
+            [join, more @ ..] if join.is_keyword("and") || join.is_keyword("or") => rest = more,
+            [other, ..] => {
+                return Err(format!("Expecting 'AND' or 'OR' but got '{}'.", other.describe()));
+            }
+        }
+    }
+}
+
+/// The rest after a parenthesised list of values.
+fn list(tokens: &[Token]) -> Result<&[Token], String> {
+    let bad = || "IN and NOT IN take a parenthesised list of values.".to_owned();
+    let [Token::Open, values @ ..] = tokens else { return Err(bad()) };
+    let mut rest = values;
+    loop {
+        rest = match rest {
+            [Token::Word(_) | Token::Text(_), Token::Comma, more @ ..] => more,
+            [Token::Word(_) | Token::Text(_), Token::Close, more @ ..] => return Ok(more),
+            _ => return Err(bad()),
+        };
+    }
+}
