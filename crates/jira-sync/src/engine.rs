@@ -15,6 +15,7 @@ use clockwork_store::{FeedCursors, RunRecord, Store, StoreError};
 use serde::{Deserialize, Serialize};
 
 use crate::batch::Read;
+use crate::history::StatusCategories;
 use crate::normalize::{self, Scope};
 use crate::observe::RunObserver;
 
@@ -92,6 +93,9 @@ pub struct SyncSummary {
     pub sprints: u64,
     pub users: u64,
     pub deleted: u64,
+    /// Changes of the issues' histories stored for the first time.
+    #[serde(default)]
+    pub changes: u64,
     /// Requests to Jira, retries included.
     pub requests: u64,
     pub seconds: f64,
@@ -128,6 +132,9 @@ pub struct RunState {
     edge_ids: Vec<String>,
     /// Whether every issue page is committed.
     pub issues_done: bool,
+    /// Issues committed since the last read of changelogs.
+    #[serde(default)]
+    history_owed: u64,
     /// Issues read so far, those outside a tracked scope included (for progress).
     pub read: u64,
     pub summary: SyncSummary,
@@ -229,6 +236,7 @@ pub struct SyncEngine {
     pub(crate) store: Store,
     pub(crate) options: SyncOptions,
     observer: Option<Arc<dyn RunObserver>>,
+    pub(crate) statuses: StatusCategories,
 }
 
 impl std::fmt::Debug for SyncEngine {
@@ -239,7 +247,7 @@ impl std::fmt::Debug for SyncEngine {
 
 impl SyncEngine {
     pub fn new(jira: Arc<dyn JiraData>, store: Store, options: SyncOptions) -> Self {
-        Self { jira, store, options, observer: None }
+        Self { jira, store, options, observer: None, statuses: StatusCategories::default() }
     }
 
     /// Tells `observer` of every run's end, once it is recorded.
@@ -324,6 +332,7 @@ impl SyncEngine {
             edge_ms: None,
             edge_ids: Vec::new(),
             issues_done: false,
+            history_owed: 0,
             read: 0,
             summary: SyncSummary { project: project.to_owned(), ..SyncSummary::default() },
         };
@@ -535,6 +544,9 @@ impl SyncEngine {
             summary.worklogs += batch.issues.iter().map(|r| r.worklogs.len() as u64).sum::<u64>();
             summary.users += batch.users.len() as u64;
             self.store.apply_batch(&batch).await?;
+            let (project, owed) = (&state.project, &mut state.history_owed);
+            let written = batch.issues.len();
+            state.summary.changes += self.history_after_batch(project, owed, written).await?;
         }
         match page.next_page_token {
             Some(next) if !page.is_last => state.page_token = Some(next),
@@ -547,6 +559,7 @@ impl SyncEngine {
         let project = state.project.clone();
         let scope = state.scope();
         let summary = &mut state.summary;
+        summary.changes += self.settle_history(&project).await?;
         if !state.backfill.is_empty() {
             // A backfill leaves the worklog feeds to the regular runs.
         } else if state.full {
