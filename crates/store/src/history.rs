@@ -162,7 +162,9 @@ async fn flows(
         .map(|(id, created_ms, resolved_ms, status, status_category)| {
             let mut moved = moves.remove(&id).unwrap_or_default();
             // Jira's ids grow with time: they order the moves of one millisecond.
-            moved.sort_by(|a, b| (a.0, change_order(&a.1)).cmp(&(b.0, change_order(&b.1))));
+            moved.sort_by(|(a_ms, a, _), (b_ms, b, _)| {
+                (a_ms, change_order(a)).cmp(&(b_ms, change_order(b)))
+            });
             let moved: Vec<StatusMove> = moved.into_iter().map(|(_, _, m)| m).collect();
             let status_category = status_category.as_deref();
             let issue = Lifetime { created_ms, resolved_ms, status: &status, status_category };
@@ -188,7 +190,8 @@ async fn update_flows(tx: &mut Tx, flows: &[(String, Flow)]) -> Result<()> {
     for chunk in sql::chunks(tx.backend(), &rows, WIDTH, 0) {
         let mut statement = Statement::new(format!(
             "UPDATE issues SET status_durations = v.column2, cycle_time_ms = v.column3, \
-             lead_time_ms = v.column4, history_updated_ms = issues.updated_ms FROM (VALUES {}) AS v WHERE issues.id = v.column1",
+             lead_time_ms = v.column4, history_updated_ms = issues.updated_ms \
+             FROM (VALUES {}) AS v WHERE issues.id = v.column1",
             sql::tuples(chunk.len(), WIDTH, 1)
         ));
         for (id, flow, json) in chunk {
