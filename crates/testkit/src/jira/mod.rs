@@ -270,16 +270,6 @@ impl FakeJira {
     /// changed status, summary, assignee, priority and resolution are recorded in its
     /// changelog as one entry by the API user at `updated`. `false` when there is no such issue.
     pub fn update_issue(&self, id_or_key: &str, change: impl FnOnce(&mut FakeIssue)) -> bool {
-        self.update_issue_as(API_USER_ACCOUNT_ID, id_or_key, change)
-    }
-
-    /// [`FakeJira::update_issue`] by `account_id`, as the changelog names the author.
-    pub fn update_issue_as(
-        &self,
-        account_id: &str,
-        id_or_key: &str,
-        change: impl FnOnce(&mut FakeIssue),
-    ) -> bool {
         let mut data = self.shared.edit();
         let Some(slot) = data.issues.slot(id_or_key) else {
             return false;
@@ -297,7 +287,7 @@ impl FakeJira {
         if let Some(after) = edited {
             data.ensure_project(&after.project_key);
             let items = data.changed_items(&before, &after);
-            data.record_history(slot, account_id.into(), after.updated, items);
+            data.record_history(slot, API_USER_ACCOUNT_ID.into(), after.updated, items);
         }
         true
     }
