@@ -566,3 +566,20 @@ async fn projects_users_and_counts() {
     assert_eq!(users.iter().filter(|u| u.email_address.is_none()).count(), 4, "hidden emails");
     assert_eq!(client.approximate_count("project = KAN").await.unwrap(), 40);
 }
+
+#[tokio::test]
+async fn changelogs_are_read_a_thousand_issues_a_request_and_gathered_per_issue() {
+    let jira = fake().await;
+    let seeded = jira.seed_project("KAN", 1001, 0, 0);
+    let client = client(&jira);
+    let ids: Vec<IssueId> =
+        seeded.issue_ids.map(|id| IssueId::parse(&id.to_string()).unwrap()).collect();
+    let logs = client.all_changelogs(&ids, &["status"]).await.unwrap();
+    assert_eq!(jira.requests("POST /rest/api/3/changelog/bulkfetch"), 2);
+    let histories: usize = logs.iter().map(|log| log.change_histories.len()).sum();
+    assert_eq!(histories, 200 * (1 + 2 + 3), "seeded: 0, 1, 2, 3 and 0 moves by turns");
+    let done = logs.iter().find(|log| log.change_histories.len() == 3).unwrap();
+    let last = &done.change_histories[2];
+    assert_eq!(last.items[0].to_string.as_deref(), Some("Done"));
+    assert!(done.change_histories.windows(2).all(|w| w[0].created <= w[1].created), "oldest first");
+}

@@ -5,7 +5,9 @@
 use async_graphql::{Context, ID, Object, Result};
 use clockwork_store::{Authored, JiraUser, ListedIssue};
 
-use crate::loaders::{Account, CommentsOf, Loaders, MemberOf, WorklogsOf, unshare};
+use crate::history::{Change, DEFAULT_CHANGES, MAX_CHANGES, StatusDuration, milliseconds};
+use crate::loaders::{Account, ChangesOf, CommentsOf, Loaders, MemberOf, WorklogsOf, unshare};
+use crate::query::limit;
 use crate::scalars::{DateTime, at, at_opt};
 
 /// A Jira issue as last synced (deleted issues are not listed).
@@ -68,6 +70,28 @@ impl Issue {
     }
     async fn reporter(&self, ctx: &Context<'_>) -> Result<Option<User>> {
         account(ctx, self.0.issue.reporter_account_id.as_deref()).await
+    }
+    /// The changed fields of its changelog, newest first; `first`: 1–100, default 20.
+    async fn changes(&self, ctx: &Context<'_>, first: Option<i32>) -> Result<Vec<Change>> {
+        let first = limit("first", first.unwrap_or(DEFAULT_CHANGES), MAX_CHANGES)?;
+        let loaded = loaders(ctx)?.load_one(ChangesOf(self.0.issue.id.clone())).await;
+        let loaded = loaded.map_err(unshare)?.unwrap_or_default();
+        Ok(loaded.into_iter().take(first as usize).map(Change).collect())
+    }
+    /// Time spent in each status the issue has left, first entered first (the stay in its
+    /// current status is still running and not counted); empty until its changelog is synced.
+    async fn time_in_status(&self) -> Vec<StatusDuration> {
+        self.0.flow.status_durations.iter().map(StatusDuration::from).collect()
+    }
+    /// Milliseconds from its first move into an "In Progress" (indeterminate) status to its
+    /// resolution; `null` while unresolved, or before its changelog is synced.
+    async fn cycle_time_ms(&self) -> Option<f64> {
+        self.0.flow.cycle_time_ms.map(milliseconds)
+    }
+    /// Milliseconds from its creation to its resolution; `null` while unresolved, or before
+    /// its changelog is synced.
+    async fn lead_time_ms(&self) -> Option<f64> {
+        self.0.flow.lead_time_ms.map(milliseconds)
     }
 }
 
@@ -200,7 +224,7 @@ pub async fn account(ctx: &Context<'_>, account_id: Option<&str>) -> Result<Opti
     Ok(Some(User(user.unwrap_or_else(|| stand_in(id)))))
 }
 
-fn author(user: Option<&JiraUser>, account_id: Option<&str>) -> User {
+pub fn author(user: Option<&JiraUser>, account_id: Option<&str>) -> User {
     User(user.cloned().unwrap_or_else(|| stand_in(account_id.unwrap_or("unknown"))))
 }
 

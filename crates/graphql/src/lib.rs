@@ -4,10 +4,11 @@
 //!
 //! - [`service`]: [`GraphqlService`], the request handler every host calls, and [`sdl`].
 //! - `query` and `mutation`: the roots; admin fields are guarded (`errors::AdminOnly`).
-//! - `data`: issues, comments, worklogs, sprints, users, team members.
+//! - `data`: issues, comments, worklogs, sprints, users, team members; `history`: issues'
+//!   changes and time in status.
 //! - `admin`: schedules (`SyncJob`), states, logs, tracked projects with their health.
 //! - `projects`: `projectId` arguments (key or id) and Jira's live options.
-//! - `loaders`: the per-request dataloader: a page's comments, worklogs, accounts, members
+//! - `loaders`: the per-request dataloader: a page's comments, worklogs, changes, accounts, members
 //!   and counts each in one statement.
 //! - `scalars`: `DateTime` (RFC 3339 UTC) and the opaque keyset cursor.
 //! - `errors`: machine codes in `extensions.code`, as the REST API names them.
@@ -20,6 +21,7 @@ pub mod console;
 mod data;
 pub mod deploy;
 mod errors;
+mod history;
 mod limits;
 mod loaders;
 mod mutation;

@@ -6,7 +6,9 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
-use clockwork_store::{Authored, Comment, JiraUser, ProjectCounts, Store, TeamMember, Worklog};
+use clockwork_store::{
+    Authored, Comment, IssueChange, JiraUser, ProjectCounts, Store, TeamMember, Worklog,
+};
 
 use crate::errors;
 
@@ -19,6 +21,9 @@ pub struct CommentsOf(pub String);
 /// The worklogs of an issue (by issue id).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct WorklogsOf(pub String);
+/// The changelog of an issue (by issue id).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ChangesOf(pub String);
 /// A stored Jira account (by account id).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Account(pub String);
@@ -79,6 +84,12 @@ pub async fn prefetch(
         }
         Ok(())
     };
+    let changes = async {
+        if node.field("changes").exists() {
+            loaders.load_many(ids().map(ChangesOf)).await.map_err(unshare)?;
+        }
+        Ok(())
+    };
     let people = async {
         let accounts = accounts();
         if !accounts.is_empty() {
@@ -86,7 +97,7 @@ pub async fn prefetch(
         }
         Ok(())
     };
-    tokio::try_join!(comments, worklogs, people)?;
+    tokio::try_join!(comments, worklogs, changes, people)?;
     Ok(())
 }
 
@@ -119,6 +130,16 @@ impl Loader<WorklogsOf> for StoreLoader {
 
     async fn load(&self, keys: &[WorklogsOf]) -> Result<HashMap<WorklogsOf, Self::Value>, Failure> {
         let rows = self.store.worklogs_of_issues(&ids(keys, |k| &k.0)).await.map_err(failed)?;
+        Ok(group(keys, rows, |key| &key.0, |row| &row.value.issue_id))
+    }
+}
+
+impl Loader<ChangesOf> for StoreLoader {
+    type Value = Vec<Authored<IssueChange>>;
+    type Error = Failure;
+
+    async fn load(&self, keys: &[ChangesOf]) -> Result<HashMap<ChangesOf, Self::Value>, Failure> {
+        let rows = self.store.changes_of_issues(&ids(keys, |k| &k.0)).await.map_err(failed)?;
         Ok(group(keys, rows, |key| &key.0, |row| &row.value.issue_id))
     }
 }

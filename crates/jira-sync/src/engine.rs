@@ -15,6 +15,7 @@ use clockwork_store::{FeedCursors, RunRecord, Store, StoreError};
 use serde::{Deserialize, Serialize};
 
 use crate::batch::Read;
+use crate::history::StatusCategories;
 use crate::normalize::{self, Scope};
 use crate::observe::RunObserver;
 use crate::partition::{self, Fetcher, Partition};
@@ -111,6 +112,9 @@ pub struct SyncSummary {
     pub sprints: u64,
     pub users: u64,
     pub deleted: u64,
+    /// Changes of the issues' histories stored for the first time.
+    #[serde(default)]
+    pub changes: u64,
     /// Requests to Jira, retries included.
     pub requests: u64,
     pub seconds: f64,
@@ -151,6 +155,9 @@ pub struct RunState {
     pub(crate) partitions: Vec<Partition>,
     /// Whether every issue page is committed.
     pub issues_done: bool,
+    /// Issues committed since the last read of changelogs.
+    #[serde(default)]
+    history_owed: u64,
     /// Issues read so far, those outside a tracked scope included (for progress).
     pub read: u64,
     pub summary: SyncSummary,
@@ -269,6 +276,7 @@ pub struct SyncEngine {
     pub(crate) store: Store,
     pub(crate) options: SyncOptions,
     observer: Option<Arc<dyn RunObserver>>,
+    pub(crate) statuses: StatusCategories,
 }
 
 impl std::fmt::Debug for SyncEngine {
@@ -279,7 +287,7 @@ impl std::fmt::Debug for SyncEngine {
 
 impl SyncEngine {
     pub fn new(jira: Arc<dyn JiraData>, store: Store, options: SyncOptions) -> Self {
-        Self { jira, store, options, observer: None }
+        Self { jira, store, options, observer: None, statuses: StatusCategories::default() }
     }
 
     /// Tells `observer` of every run's end, once it is recorded.
@@ -365,6 +373,7 @@ impl SyncEngine {
             edge_ids: Vec::new(),
             partitions: Vec::new(),
             issues_done: false,
+            history_owed: 0,
             read: 0,
             summary: SyncSummary { project: project.to_owned(), ..SyncSummary::default() },
         };
@@ -605,6 +614,9 @@ impl SyncEngine {
             summary.worklogs += batch.issues.iter().map(|r| r.worklogs.len() as u64).sum::<u64>();
             summary.users += batch.users.len() as u64;
             self.store.apply_batch(&batch).await?;
+            let (project, owed) = (&state.project, &mut state.history_owed);
+            let written = batch.issues.len();
+            state.summary.changes += self.history_after_batch(project, owed, written).await?;
         }
         Ok(())
     }
@@ -613,6 +625,7 @@ impl SyncEngine {
         let project = state.project.clone();
         let scope = state.scope();
         let summary = &mut state.summary;
+        summary.changes += self.settle_history(&project).await?;
         if !state.backfill.is_empty() {
             // A backfill leaves the worklog feeds to the regular runs.
         } else if state.full {

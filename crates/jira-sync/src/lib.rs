@@ -10,11 +10,14 @@
 //! marks issues gone from Jira deleted, never a project's whole by mistake; `batch` turns
 //! issues read from Jira into the store's batch, one way for every writer. [`webhooks`]
 //! applies Jira's webhook deliveries as hints (the issues re-read, committed like a page),
-//! and [`webhook_function`] runs that as the worker's durable steps.
+//! and [`webhook_function`] runs that as the worker's durable steps. `history` reads the
+//! changelogs of the issues both wrote and stores them with their time in status, cycle and
+//! lead times.
 
 mod batch;
 pub mod engine;
 pub mod function;
+mod history;
 pub mod normalize;
 pub mod observe;
 mod partition;

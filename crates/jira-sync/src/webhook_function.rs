@@ -33,6 +33,9 @@ pub struct WebhookSummary {
     pub projects: u64,
     pub issues: u64,
     pub deleted: u64,
+    /// Changes of the issues' histories stored for the first time.
+    #[serde(default)]
+    pub changes: u64,
     /// Requests to Jira.
     pub requests: u64,
 }
@@ -108,6 +111,7 @@ impl Function for ApplyWebhooks {
             summary.projects += 1;
             summary.issues += applied.issues;
             summary.deleted += applied.deleted;
+            summary.changes += applied.changes;
             summary.requests += applied.requests;
         }
         tracing::info!(?summary, "webhook deliveries handled");

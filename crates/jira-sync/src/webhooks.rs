@@ -3,6 +3,8 @@
 //! same batch transaction, under the project's lease. A duplicate, late or out-of-order
 //! delivery only reads the issue's current state once more; the issue cursor never moves
 //! (a few issues are no prefix of the sync's search), so polling still finds every change.
+//! The changelogs of the issues written are read and stored before the deliveries are
+//! marked applied.
 //!
 //! [`plan`] is the pure part: deliveries grouped by project, those for an untracked project
 //! or (in a project that watches some users) naming none of its watched accounts dropped
@@ -43,6 +45,9 @@ pub struct Applied {
     pub issues: u64,
     /// Issues marked deleted.
     pub deleted: u64,
+    /// Changes of the issues' histories stored for the first time.
+    #[serde(default)]
+    pub changes: u64,
     /// Requests to Jira.
     pub requests: u64,
 }
@@ -132,6 +137,7 @@ impl SyncEngine {
             applied.deleted += batch.deleted_issue_ids.len() as u64;
             self.store.apply_batch(&batch).await?;
         }
+        applied.changes = self.settle_history(project).await?;
         let ids: Vec<String> = records.into_iter().map(|record| record.id).collect();
         self.store.mark_webhook_deliveries_applied(&ids, self.store.now_ms()).await?;
         Ok(applied)

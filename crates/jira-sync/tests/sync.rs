@@ -33,7 +33,10 @@ on_both_databases! { Site::run, Site;
         assert_eq!(counts.sprints, seeded.sprint_ids.len() as i64);
         assert!(counts.jira_users >= 1);
         let requests = site.client.requests() - before;
-        assert!(requests <= 3 + 2 + 10 + 1 + 1, "search pages, boards and sprints, users, sweep: {requests}");
+        assert!(
+            requests <= 3 + 2 + 10 + 1 + 1 + 2,
+            "search pages, boards and sprints, users, sweep, changelogs and statuses: {requests}"
+        );
         assert_eq!(summary.requests, requests, "the summary counts every request");
     }
 

@@ -100,8 +100,8 @@ fn sync_jira_prints_its_summary_last() {
         summary.as_object().expect("an object").keys().map(String::as_str).collect();
     fields.sort_unstable();
     let mut expected = [
-        "project", "issues", "comments", "worklogs", "sprints", "users", "deleted", "requests",
-        "seconds",
+        "project", "issues", "comments", "worklogs", "sprints", "users", "deleted", "changes",
+        "requests", "seconds",
     ];
     expected.sort_unstable();
     assert_eq!(fields, expected);

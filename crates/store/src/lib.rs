@@ -16,6 +16,9 @@
 //!   due runs, and the record of finished runs.
 //! - `lease`: one sync run per project at a time.
 //! - `webhooks`: the Jira webhook deliveries taken on, and when each was applied.
+//! - `history`: the issues' changelogs (`issue_changes`), stored each change once, and what
+//!   they say (time in status, cycle and lead times), recomputed in the same transaction;
+//!   `flow` is that arithmetic, pure.
 
 use std::fmt;
 use std::sync::Arc;
@@ -25,6 +28,8 @@ use tracing::instrument;
 
 pub mod config;
 pub mod error;
+mod flow;
+mod history;
 mod issues;
 mod lease;
 mod listing;
@@ -43,8 +48,9 @@ pub use config::{Backend, StoreConfig};
 pub use error::StoreError;
 pub use listing::{IssueFilter, IssueKeyset};
 pub use model::{
-    Authored, Comment, DeliveryRecord, Issue, IssueBatch, IssueRecord, JiraUser, ListedIssue,
-    ProjectCounts, Sprint, Stored, Sweep, TableCounts, TeamMember, TrackedProject, Worklog,
+    Authored, Comment, DeliveryRecord, Flow, Issue, IssueBatch, IssueChange, IssueHistory,
+    IssueRecord, JiraUser, ListedIssue, ProjectCounts, Sprint, StatusDuration, Stored, Sweep,
+    TableCounts, TeamMember, TrackedProject, Worklog,
 };
 pub use schedule::{Claim, JobHealth, Requested, RunRecord, RunRequest, SyncJob};
 pub use sync_state::{JobStatus, LogLevel, SyncEntity, SyncLog, SyncState, SyncStatus};

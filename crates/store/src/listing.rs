@@ -16,6 +16,8 @@ const SPRINT_COLUMNS: &str = "sp.id AS sprint_id, sp.board_id AS sprint_board_id
      sp.name AS sprint_name, sp.state AS sprint_state, sp.goal AS sprint_goal, \
      sp.start_ms AS sprint_start_ms, sp.end_ms AS sprint_end_ms, \
      sp.complete_ms AS sprint_complete_ms";
+/// What the issue's history says, read with it.
+const FLOW_COLUMNS: &str = "status_durations, cycle_time_ms, lead_time_ms";
 /// The author's account of each listed row (`c`), named apart from the row's own columns.
 const AUTHOR_COLUMNS: &str = "u.account_id AS author_user_id, \
      u.display_name AS author_display_name, u.email AS author_email, \
@@ -74,7 +76,7 @@ impl Store {
         }
         values.push(i64::from(limit).into());
         let sql = format!(
-            "SELECT i.*, {SPRINT_COLUMNS} FROM (SELECT {ISSUE_COLUMNS} FROM issues WHERE {} \
+            "SELECT i.*, {SPRINT_COLUMNS} FROM (SELECT {ISSUE_COLUMNS}, {FLOW_COLUMNS} FROM issues WHERE {} \
              ORDER BY updated_ms, id LIMIT ${}) i {WITH_SPRINT} ORDER BY i.updated_ms, i.id",
             conditions.join(" AND "),
             values.len()
@@ -89,8 +91,8 @@ impl Store {
     /// The live issue with this key, with its latest sprint.
     pub async fn issue_by_key(&self, key: &str) -> Result<Option<ListedIssue>> {
         let sql = format!(
-            "SELECT i.*, {SPRINT_COLUMNS} FROM (SELECT {ISSUE_COLUMNS} FROM issues \
-             WHERE issue_key = $1 AND deleted_at IS NULL) i {WITH_SPRINT}"
+            "SELECT i.*, {SPRINT_COLUMNS} FROM (SELECT {ISSUE_COLUMNS}, {FLOW_COLUMNS} \
+             FROM issues WHERE issue_key = $1 AND deleted_at IS NULL) i {WITH_SPRINT}"
         );
         self.pool.fetch_optional(Statement::new(sql).bind(key)).await
     }

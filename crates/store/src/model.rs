@@ -132,12 +132,65 @@ where
 }
 
 /// A live issue as listed by [`crate::Store::issue_page`]: with its latest sprint (the
-/// highest sprint id it is linked to), read in the same statement.
+/// highest sprint id it is linked to) and what its history says, read in the same statement.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ListedIssue {
     pub issue: Issue,
     /// `None` when the issue is in no sprint, or in one not read from its board yet.
     pub sprint: Option<Sprint>,
+    pub flow: Flow,
+}
+
+/// One changed field of a Jira changelog entry (`issue_changes`).
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct IssueChange {
+    pub issue_id: String,
+    /// The changelog entry's id; one entry changes one or more fields at once.
+    pub change_id: String,
+    pub author_account_id: Option<String>,
+    pub created_ms: i64,
+    /// Jira's field id (`status`, `assignee`, `customfield_10016`), else the field's name.
+    pub field: String,
+    /// Jira's raw values (a status id, an account id).
+    pub from_value: Option<String>,
+    pub to_value: Option<String>,
+    /// The values as Jira displays them (a status name, a person's name).
+    pub from_string: Option<String>,
+    pub to_string: Option<String>,
+}
+
+/// The changelogs of some issues, read to the end: the unit of the history sync.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct IssueHistory {
+    pub project_key: String,
+    /// The issues whose changelogs were read (their derived values are recomputed, changes
+    /// or not); issues the store does not hold are left out.
+    pub issue_ids: Vec<String>,
+    pub changes: Vec<IssueChange>,
+    /// The changes' authors.
+    pub users: Vec<JiraUser>,
+    /// The category key (`new`, `indeterminate`, `done`) of each status the changes name,
+    /// by status id (a change's `from_value`/`to_value`).
+    pub status_categories: std::collections::HashMap<String, String>,
+}
+
+/// Time spent in one status, summed over every stay in it that has ended.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct StatusDuration {
+    pub status: String,
+    pub ms: i64,
+}
+
+/// What an issue's history says (NULL columns until its changelog is read).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Flow {
+    /// By status, first entered first; the stay in the current status is still running and
+    /// not counted.
+    pub status_durations: Vec<StatusDuration>,
+    /// From the first move into an indeterminate ("In Progress") status to the resolution.
+    pub cycle_time_ms: Option<i64>,
+    /// From creation to the resolution.
+    pub lead_time_ms: Option<i64>,
 }
 
 impl<'r, R> FromRow<'r, R> for ListedIssue
@@ -162,7 +215,19 @@ where
             }),
             None => None,
         };
-        Ok(Self { issue: Issue::from_row(row)?, sprint })
+        let durations: Option<String> = row.try_get("status_durations")?;
+        let status_durations = match durations {
+            Some(json) => {
+                serde_json::from_str(&json).map_err(|error| sqlx::Error::Decode(Box::new(error)))?
+            }
+            None => Vec::new(),
+        };
+        let flow = Flow {
+            status_durations,
+            cycle_time_ms: row.try_get("cycle_time_ms")?,
+            lead_time_ms: row.try_get("lead_time_ms")?,
+        };
+        Ok(Self { issue: Issue::from_row(row)?, sprint, flow })
     }
 }
 

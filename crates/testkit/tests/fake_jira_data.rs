@@ -462,3 +462,106 @@ async fn seeded_projects_are_searchable_by_updated_in_large_pages() {
     assert_eq!(seen, 20_000);
     assert_eq!(jira.requests("POST /rest/api/3/search/jql"), 200);
 }
+
+async fn bulkfetch(jira: &FakeJira, body: Value) -> (StatusCode, Value) {
+    post_json(jira, "/rest/api/3/changelog/bulkfetch", body).await
+}
+
+#[tokio::test]
+async fn edits_are_recorded_in_the_changelog_and_bulkfetch_pages_them_oldest_first() {
+    let jira = jira().await;
+    jira.add_issue(FakeIssue {
+        created: ago(60),
+        updated: ago(60),
+        ..FakeIssue::new("10001", "KAN-1", "First")
+    });
+    jira.add_issue(FakeIssue {
+        created: ago(60),
+        updated: ago(60),
+        ..FakeIssue::new("10002", "KAN-2", "Second")
+    });
+    jira.update_issue("10001", |i| {
+        i.status = "In Progress".into();
+        i.updated = ago(30);
+    });
+    jira.update_issue("KAN-2", |i| {
+        i.summary = "Renamed".into();
+        i.updated = ago(20);
+    });
+    jira.update_issue("10001", |i| {
+        i.status = "Done".into();
+        i.resolution_date = Some(ago(10));
+        i.updated = ago(10);
+    });
+    jira.update_issue("10001", |i| i.updated = ago(5));
+
+    let (status, page) =
+        bulkfetch(&jira, json!({ "issueIdsOrKeys": ["KAN-1", "10002", "99999"], "maxResults": 2 }))
+            .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let logs = page["issueChangeLogs"].as_array().unwrap();
+    let issues: Vec<&str> = logs.iter().map(|l| l["issueId"].as_str().unwrap()).collect();
+    assert_eq!(issues, ["10001", "10002"], "the oldest two histories, grouped by issue");
+    let first = &logs[0]["changeHistories"][0];
+    assert_eq!(first["author"]["accountId"], API_USER_ACCOUNT_ID);
+    assert_eq!(first["items"][0]["fieldId"], "status");
+    assert_eq!(
+        (first["items"][0]["fromString"].as_str(), first["items"][0]["toString"].as_str()),
+        (Some("To Do"), Some("In Progress"))
+    );
+    assert!(first["created"].as_str().unwrap().ends_with("+0000"), "{first}");
+
+    let token = page["nextPageToken"].as_str().expect("a next page").to_owned();
+    let (_, rest) = bulkfetch(
+        &jira,
+        json!({ "issueIdsOrKeys": ["KAN-1", "10002"], "maxResults": 2, "nextPageToken": token }),
+    )
+    .await;
+    let items = &rest["issueChangeLogs"][0]["changeHistories"][0]["items"];
+    let fields: Vec<&str> =
+        items.as_array().unwrap().iter().map(|i| i["fieldId"].as_str().unwrap()).collect();
+    assert_eq!(
+        fields,
+        ["status", "resolution"],
+        "one entry per edit; an edit of nothing records none"
+    );
+    assert!(rest.get("nextPageToken").is_none(), "{rest}");
+
+    let (_, only_status) =
+        bulkfetch(&jira, json!({ "issueIdsOrKeys": ["10002"], "fieldIds": ["status"] })).await;
+    assert_eq!(only_status["issueChangeLogs"], json!([]), "the rename is filtered out");
+}
+
+#[tokio::test]
+async fn bulkfetch_refuses_what_its_document_does_not_allow() {
+    let jira = jira().await;
+    let thousand_and_one: Vec<String> = (0..1001).map(|n| n.to_string()).collect();
+    for body in [
+        json!({ "issueIdsOrKeys": [] }),
+        json!({ "issueIdsOrKeys": thousand_and_one }),
+        json!({ "issueIdsOrKeys": ["1"], "fieldIds": (0..11).map(|n| n.to_string()).collect::<Vec<_>>() }),
+        json!({ "issueIdsOrKeys": ["1"], "maxResults": 10_001 }),
+        json!({ "issueIdsOrKeys": ["1"], "maxResults": 0 }),
+        json!({ "issueIdsOrKeys": ["1"], "nextPageToken": "made-up" }),
+        json!({ "issueIdsOrKeys": ["1"], "expand": "names" }),
+    ] {
+        let (status, answer) = bulkfetch(&jira, body.clone()).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body} → {answer}");
+        assert!(answer["errorMessages"][0].is_string(), "{answer}");
+    }
+}
+
+#[tokio::test]
+async fn seeded_issues_carry_the_moves_to_their_status() {
+    let jira = jira().await;
+    let seeded = jira.seed_project("KAN", 5, 0, 0);
+    let ids: Vec<String> = seeded.issue_ids.map(|id| id.to_string()).collect();
+    let (_, page) = bulkfetch(&jira, json!({ "issueIdsOrKeys": ids })).await;
+    let moves: usize = page["issueChangeLogs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|log| log["changeHistories"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(moves, 1 + 2 + 3, "In Progress, In Review and Done; none for To Do and Backlog");
+}

@@ -10,12 +10,13 @@
 //! 1. A full sync of `--issues` issues (`--comments` comments and `--worklogs` worklogs each)
 //!    into each database, with no added latency and with `--latency-ms` added to every fake
 //!    response: seconds, issues/s (target ≥ 1000/s on Postgres), Jira requests and requests
-//!    per 1000 issues (target ≤ 12). After each, an incremental run with nothing changed and
-//!    the daily sweep not due (target ≤ 3 requests). Beside each full sync, the sequential
-//!    best at the same latency (`clockwork_bench::jira_sync::sequential`): the same search
-//!    pages (same fields, 100 a page) fetched back to back over one keep-alive connection,
-//!    nothing stored, and how many times faster the full sync was (target at 50 ms: ≥ 2.5,
-//!    which only fetching partitions at once can reach). Then the same full sync without added
+//!    per 1000 issues, changelogs included (target ≤ 14). After each, an incremental run
+//!    with nothing changed and the daily sweep not due (target ≤ 3 requests). Beside each
+//!    full sync, the sequential best at the same latency
+//!    (`clockwork_bench::jira_sync::sequential`): the same search pages (same fields, 100 a
+//!    page) fetched back to back over one keep-alive connection, nothing stored, and how many
+//!    times faster the full sync was (target at 50 ms: ≥ 2.5, which only fetching partitions
+//!    at once can reach). Then the same full sync without added
 //!    latency in a child process (this binary's hidden `sync-child` command), so that the
 //!    fake's work is not done by the syncing process.
 //! 2. The per-issue baseline (`clockwork_bench::jira_sync::baseline`) on the same data, and

@@ -28,7 +28,7 @@ pub const API_TOKEN: &str = "bench-token";
 pub const PROJECT: &str = "KAN";
 
 /// The endpoints a sync calls, with the names the bench prints.
-const ENDPOINTS: [(&str, &str); 10] = [
+const ENDPOINTS: [(&str, &str); 12] = [
     ("search", "POST /rest/api/3/search/jql"),
     ("count", "POST /rest/api/3/search/approximate-count"),
     ("comments", "GET /rest/api/3/issue/{issueIdOrKey}/comment"),
@@ -36,6 +36,8 @@ const ENDPOINTS: [(&str, &str); 10] = [
     ("worklog/updated", "GET /rest/api/3/worklog/updated"),
     ("worklog/deleted", "GET /rest/api/3/worklog/deleted"),
     ("worklog/list", "POST /rest/api/3/worklog/list"),
+    ("changelogs", "POST /rest/api/3/changelog/bulkfetch"),
+    ("statuses", "GET /rest/api/3/status"),
     ("boards", "GET /rest/agile/1.0/board"),
     ("sprints", "GET /rest/agile/1.0/board/{boardId}/sprint"),
     ("assignable users", "GET /rest/api/3/user/assignable/search"),

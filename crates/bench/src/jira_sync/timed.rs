@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use clockwork_clients::jira_data::{
-    Board, ChangedWorklogs, CommentPage, DataUser, DataWorklog, JiraData, JiraDataClient,
-    JiraDataError, Project, SearchPage, Sprint, WorklogPage,
+    Board, ChangedWorklogs, ChangelogPage, CommentPage, DataStatus, DataUser, DataWorklog,
+    JiraData, JiraDataClient, JiraDataError, Project, SearchPage, Sprint, WorklogPage,
 };
 use clockwork_core::{AccountId, IssueId};
 
@@ -107,6 +107,19 @@ impl JiraData for TimedJira {
 
     async fn assignable_users(&self, project_key: &str) -> Result<Vec<DataUser>, JiraDataError> {
         self.timed(self.client.assignable_users(project_key)).await
+    }
+
+    async fn changelogs(
+        &self,
+        issue_ids: &[IssueId],
+        field_ids: &[&str],
+        next_page_token: Option<&str>,
+    ) -> Result<ChangelogPage, JiraDataError> {
+        self.timed(self.client.changelogs(issue_ids, field_ids, next_page_token)).await
+    }
+
+    async fn statuses(&self) -> Result<Vec<DataStatus>, JiraDataError> {
+        self.timed(self.client.statuses()).await
     }
 
     async fn users(&self, account_ids: &[AccountId]) -> Result<Vec<DataUser>, JiraDataError> {

@@ -15,8 +15,9 @@ use url::Url;
 
 use super::issue::{CustomFields, WireSearchPage};
 use super::{
-    Board, ChangedWorklogs, CommentPage, DataOptions, DataUser, DataWorklog, JiraData,
-    JiraDataError, Project, SYNC_FIELDS, SearchPage, Sprint, WORKLOG_LIST_CHUNK, WorklogPage,
+    Board, CHANGELOG_PAGE, ChangedWorklogs, ChangelogPage, CommentPage, DataOptions, DataStatus,
+    DataUser, DataWorklog, JiraData, JiraDataError, Project, SYNC_FIELDS, SearchPage, Sprint,
+    WORKLOG_LIST_CHUNK, WorklogPage,
 };
 use crate::http::{HttpClient, Traffic};
 use crate::jira::USER_BULK_CHUNK;
@@ -306,6 +307,29 @@ impl JiraData for JiraDataClient {
             found.extend(users);
         }
         Ok(found)
+    }
+
+    #[tracing::instrument(skip_all, fields(issues = issue_ids.len(), next = next_page_token.is_some()))]
+    async fn changelogs(
+        &self,
+        issue_ids: &[IssueId],
+        field_ids: &[&str],
+        next_page_token: Option<&str>,
+    ) -> Result<ChangelogPage, JiraDataError> {
+        let ids: Vec<&str> = issue_ids.iter().map(IssueId::as_str).collect();
+        let mut body = json!({ "issueIdsOrKeys": ids, "maxResults": CHANGELOG_PAGE });
+        if !field_ids.is_empty() {
+            body["fieldIds"] = json!(field_ids);
+        }
+        if let Some(token) = next_page_token {
+            body["nextPageToken"] = json!(token);
+        }
+        self.post("/rest/api/3/changelog/bulkfetch", &body).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn statuses(&self) -> Result<Vec<DataStatus>, JiraDataError> {
+        self.get("/rest/api/3/status", &[]).await
     }
 
     fn sync_fields(&self) -> Vec<&str> {

@@ -9,10 +9,12 @@
 //! - `classify`: [`JiraDataError`], every failure as an [`ErrorCode`] with advice.
 //! - `issue` and `types`: what the calls return ([`DataIssue`], [`DataComment`], …), read
 //!   tolerantly; `adf` flattens Atlassian Document Format ([`adf_to_text`]); `time` reads
-//!   Jira's timestamps; `jql` writes the sync's JQL ([`project_issues_jql`],
+//!   Jira's timestamps; `changelog` reads issues' change histories ([`ChangelogPage`]);
+//!   `jql` writes the sync's JQL ([`project_issues_jql`],
 //!   [`issues_by_id_jql`]).
 
 mod adf;
+mod changelog;
 mod classify;
 mod client;
 mod issue;
@@ -21,7 +23,7 @@ mod time;
 mod transport;
 mod types;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::time::Duration;
 
@@ -31,6 +33,9 @@ use clockwork_core::{AccountId, IssueId};
 use crate::http::HttpOptions;
 pub use crate::traffic::Governance;
 pub use adf::adf_to_text;
+pub use changelog::{
+    ChangeHistory, ChangeItem, ChangelogPage, DataStatus, DataStatusCategory, IssueChangelog,
+};
 pub use classify::{ErrorCode, JiraDataError};
 pub use client::JiraDataClient;
 use clockwork_core::config::{ConfigError, Lookup, process_env};
@@ -53,6 +58,13 @@ pub const COMMENT_PAGE: u32 = 100;
 pub const WORKLOG_PAGE: u32 = 5000;
 /// Ids per `POST /worklog/list`.
 pub const WORKLOG_LIST_CHUNK: usize = 1000;
+/// Issues per `POST /changelog/bulkfetch`, Jira's limit.
+pub const CHANGELOG_ISSUES: usize = 1000;
+/// Histories a page of `POST /changelog/bulkfetch` is asked for: Jira's largest page
+/// (its default is 1,000), so the histories of a thousand issues mostly fit in one.
+pub const CHANGELOG_PAGE: u32 = 10_000;
+/// Fields a bulk changelog request may filter on at most.
+pub const CHANGELOG_FIELDS: usize = 10;
 
 /// How the data client talks to Jira.
 #[derive(Debug, Clone)]
@@ -182,6 +194,50 @@ pub trait JiraData: Send + Sync + fmt::Debug {
 
     /// Users by account id, in chunks; unknown ids are absent.
     async fn users(&self, account_ids: &[AccountId]) -> Result<Vec<DataUser>, JiraDataError>;
+
+    /// One page of `POST /changelog/bulkfetch`: the histories of up to [`CHANGELOG_ISSUES`]
+    /// issues, oldest first, with only the items of `field_ids` (every field when empty; at
+    /// most [`CHANGELOG_FIELDS`]).
+    async fn changelogs(
+        &self,
+        issue_ids: &[IssueId],
+        field_ids: &[&str],
+        next_page_token: Option<&str>,
+    ) -> Result<ChangelogPage, JiraDataError>;
+
+    /// Every status of the site's workflows, with its category.
+    async fn statuses(&self) -> Result<Vec<DataStatus>, JiraDataError>;
+
+    /// Every history of these issues, [`CHANGELOG_ISSUES`] issues a request, page after page;
+    /// one entry per issue with histories, oldest first.
+    async fn all_changelogs(
+        &self,
+        issue_ids: &[IssueId],
+        field_ids: &[&str],
+    ) -> Result<Vec<IssueChangelog>, JiraDataError> {
+        let mut issues: Vec<IssueChangelog> = Vec::new();
+        let mut slots: HashMap<String, usize> = HashMap::new();
+        for chunk in issue_ids.chunks(CHANGELOG_ISSUES) {
+            let mut token: Option<String> = None;
+            loop {
+                let page = self.changelogs(chunk, field_ids, token.as_deref()).await?;
+                for log in page.issue_change_logs {
+                    match slots.get(&log.issue_id) {
+                        Some(&slot) => issues[slot].change_histories.extend(log.change_histories),
+                        None => {
+                            slots.insert(log.issue_id.clone(), issues.len());
+                            issues.push(log);
+                        }
+                    }
+                }
+                match page.next_page_token {
+                    Some(next) if token.as_ref() != Some(&next) => token = Some(next),
+                    _ => break,
+                }
+            }
+        }
+        Ok(issues)
+    }
 
     /// The fields a sync names: [`SYNC_FIELDS`] and the sprint and story-point fields.
     fn sync_fields(&self) -> Vec<&str> {

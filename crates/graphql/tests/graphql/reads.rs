@@ -117,6 +117,44 @@ on_both_databases! { World::run, World;
         assert!(statements <= 4, "{statements} statements");
     }
 
+    async fn a_page_asking_for_history_costs_one_statement_more(world) {
+        seed::project(&world.store, 150, 2).await;
+        seed::history(&world.store, 150).await;
+        let query = "{ issues(first: 100) { edges { node { key sprint { name } \
+             assignee { displayName } reporter { displayName } \
+             comments { body author { displayName } } worklogs { timeSpent author { displayName } } \
+             changes(first: 1) { id field from to created author { displayName } } \
+             timeInStatus { status milliseconds } cycleTimeMs leadTimeMs } } } }";
+        let before = world.store.statements_sent();
+        let data = world.user(query, json!({})).await;
+        let statements = world.store.statements_sent() - before;
+        assert!(statements <= 5, "{statements} statements");
+        let edges = data["issues"]["edges"].as_array().unwrap();
+        assert_eq!(edges.len(), 100);
+        let node = |key: &str| edges.iter().map(|e| &e["node"]).find(|n| n["key"] == key).unwrap().clone();
+        let hours = |hours: i64| json!((hours * seed::HOUR) as f64);
+        let done = node("KAN-0");
+        assert_eq!(done["changes"].as_array().unwrap().len(), 1, "first: 1, newest first");
+        assert_eq!((&done["changes"][0]["from"], &done["changes"][0]["to"]), (&json!("In Progress"), &json!("Done")));
+        assert_eq!(done["changes"][0]["author"]["displayName"], "Person 0");
+        assert_eq!(done["timeInStatus"], json!([
+            { "status": "To Do", "milliseconds": hours(1) },
+            { "status": "In Progress", "milliseconds": hours(2) },
+        ]));
+        assert_eq!((&done["cycleTimeMs"], &done["leadTimeMs"]), (&hours(2), &hours(3)));
+        let open = node("KAN-1");
+        assert_eq!((&open["cycleTimeMs"], &open["leadTimeMs"]), (&Value::Null, &Value::Null));
+        assert_eq!(open["timeInStatus"], json!([{ "status": "To Do", "milliseconds": hours(1) }]));
+    }
+
+    async fn changes_take_between_one_and_a_hundred(world) {
+        seed::project(&world.store, 1, 0).await;
+        let answer = world.ask(&world.user_token, "{ issue(key: \"KAN-0\") { changes(first: 101) { id } } }", json!({})).await;
+        assert_eq!(codes(&answer), ["INVALID_INPUT"], "{answer}");
+        let data = world.user("{ issue(key: \"KAN-0\") { changes { id } timeInStatus { status } } }", json!({})).await;
+        assert_eq!(data["issue"], json!({ "changes": [], "timeInStatus": [] }), "no history read yet");
+    }
+
     async fn tracked_projects_show_counts_and_admins_see_schedule_and_runs(world) {
         seed::project(&world.store, 12, 2).await;
         world.store.record_run(&clockwork_store::RunRecord {

@@ -1,7 +1,8 @@
 //! Made-up data, stored through the store's own API.
 
 use clockwork_store::{
-    Comment, Issue, IssueBatch, IssueRecord, JiraUser, Sprint, Store, TeamMember, Worklog,
+    Comment, Issue, IssueBatch, IssueChange, IssueHistory, IssueRecord, JiraUser, Sprint, Store,
+    TeamMember, Worklog,
 };
 
 pub const PROJECT: &str = "KAN";
@@ -103,4 +104,56 @@ pub async fn project(store: &Store, issues: u32, children: u32) {
     let mut member = TeamMember::named("Person 0", Some("person0@acme.example"));
     member.jira_account_id = Some(account(0));
     store.upsert_team_member(&member).await.expect("member");
+}
+
+pub const HOUR: i64 = 3_600_000;
+
+/// The history of issues `0..issues`: each moved from To Do to In Progress an hour after its
+/// creation; the Done ones (every third) then to Done two hours later, when they are resolved.
+pub async fn history(store: &Store, issues: u32) {
+    let moved =
+        |n: u32, change: u32, hours: i64, from: (&str, &str), to: (&str, &str)| IssueChange {
+            issue_id: issue(n).id,
+            change_id: format!("{}", 1000 * n + change),
+            author_account_id: Some(account(n)),
+            created_ms: issue(n).created_ms + hours * HOUR,
+            field: "status".into(),
+            from_value: Some(from.0.into()),
+            to_value: Some(to.0.into()),
+            from_string: Some(from.1.into()),
+            to_string: Some(to.1.into()),
+        };
+    let (to_do, in_progress, done) = (("1", "To Do"), ("3", "In Progress"), ("5", "Done"));
+    let mut resolved = Vec::new();
+    let mut changes = Vec::new();
+    for n in 0..issues {
+        changes.push(moved(n, 1, 1, to_do, in_progress));
+        if n.is_multiple_of(3) {
+            changes.push(moved(n, 2, 3, in_progress, done));
+            let mut record = record(n, 0);
+            record.issue.resolved_ms = Some(record.issue.created_ms + 3 * HOUR);
+            record.comments_complete = false;
+            record.worklogs_complete = false;
+            resolved.push(record);
+        }
+    }
+    for chunk in resolved.chunks(100) {
+        let batch = IssueBatch {
+            project_key: PROJECT.into(),
+            issues: chunk.to_vec(),
+            ..IssueBatch::default()
+        };
+        store.apply_batch(&batch).await.expect("resolved");
+    }
+    let history = IssueHistory {
+        project_key: PROJECT.into(),
+        issue_ids: (0..issues).map(|n| issue(n).id).collect(),
+        changes,
+        users: users(),
+        status_categories: [("1", "new"), ("3", "indeterminate"), ("5", "done")]
+            .into_iter()
+            .map(|(id, key)| (id.to_owned(), key.to_owned()))
+            .collect(),
+    };
+    store.apply_history(&history).await.expect("history");
 }

@@ -13,8 +13,9 @@ use serde_json::json;
 use crate::Kind;
 use crate::fixtures::{self, PROJECT};
 
-const TABLES: [&str; 15] = [
+const TABLES: [&str; 16] = [
     "comments",
+    "issue_changes",
     "issue_sprints",
     "issues",
     "jira_users",

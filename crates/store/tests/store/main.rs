@@ -14,6 +14,7 @@ use sqlx::{Connection, PgConnection};
 mod batches;
 mod bookkeeping;
 mod fixtures;
+mod history;
 mod schedule;
 
 /// One test's database, empty until [`TestDb::store`] migrates it.

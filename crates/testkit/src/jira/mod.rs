@@ -5,6 +5,8 @@
 //!   [`FakeJiraWorklog`], [`FakeBoard`], [`FakeSprint`].
 //! - `store`: indexed storage (issues by id and key, id-addressed comment and worklog tables)
 //!   and the caches that keep 100,000-issue sites fast.
+//! - `changelog`: each issue's change history, recorded by [`FakeJira::update_issue`], and
+//!   `changelog/bulkfetch`.
 //! - `edit`: adding, changing and deleting comments, worklogs, boards and sprints; `seed`:
 //!   bulk generation of whole projects ([`FakeJira::seed_project`]).
 //! - `site`: site-wide conditions: outages, suspension, expired-token 200s, rate-limit
@@ -22,6 +24,7 @@
 
 mod activity;
 mod agile;
+mod changelog;
 mod directory;
 mod edit;
 mod feed;
@@ -81,6 +84,8 @@ struct JiraData {
     /// Issue ids and project keys (upper case) the account may not browse: searches and the
     /// project list leave them out, as Jira does after a permission or security change.
     unbrowsable: HashSet<String>,
+    /// Changelog entries recorded so far (their ids follow from it).
+    histories: u64,
     /// Bumped by every change through the handle; caches are valid for one version.
     version: u64,
     caches: Caches,
@@ -267,23 +272,28 @@ impl FakeJira {
         true
     }
 
-    /// Edits an issue as Jira would: `updated` becomes now unless `change` set it.
-    /// `false` when there is no such issue.
+    /// Edits an issue as Jira would: `updated` becomes now unless `change` set it, and the
+    /// changed status, summary, assignee, priority and resolution are recorded in its
+    /// changelog as one entry by the API user at `updated`. `false` when there is no such issue.
     pub fn update_issue(&self, id_or_key: &str, change: impl FnOnce(&mut FakeIssue)) -> bool {
         let mut data = self.shared.edit();
         let Some(slot) = data.issues.slot(id_or_key) else {
             return false;
         };
-        let project_key = data.issues.edit(slot, |issue| {
-            let updated = issue.updated;
+        let Some(before) = data.issues.get(slot).map(|entry| entry.issue.clone()) else {
+            return false;
+        };
+        let edited = data.issues.edit(slot, |issue| {
             change(issue);
-            if issue.updated == updated {
+            if issue.updated == before.updated {
                 issue.updated = Utc::now();
             }
-            issue.project_key.clone()
+            issue.clone()
         });
-        if let Some(project_key) = project_key {
-            data.ensure_project(&project_key);
+        if let Some(after) = edited {
+            data.ensure_project(&after.project_key);
+            let items = data.changed_items(&before, &after);
+            data.record_history(slot, API_USER_ACCOUNT_ID.into(), after.updated, items);
         }
         true
     }

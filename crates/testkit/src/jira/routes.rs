@@ -17,7 +17,8 @@ use serde_json::json;
 
 use super::render::{FieldSelection, Renderer};
 use super::{
-    API_USER_ACCOUNT_ID, Shared, activity, agile, directory, feed, search, sessions, site, webhooks,
+    API_USER_ACCOUNT_ID, Shared, activity, agile, changelog, directory, feed, search, sessions,
+    site, webhooks,
 };
 use crate::faults::{Control, Dialect, QueryPairs, controlled, json_response};
 
@@ -56,6 +57,8 @@ pub(super) fn router(shared: Arc<Shared>, control: &Arc<Control>) -> Router {
         .route("/rest/api/3/worklog/updated", get(feed::updated))
         .route("/rest/api/3/worklog/deleted", get(feed::deleted))
         .route("/rest/api/3/worklog/list", post(feed::list))
+        .route("/rest/api/3/changelog/bulkfetch", post(changelog::bulkfetch))
+        .route("/rest/api/3/status", get(changelog::statuses))
         .route("/rest/api/3/search/jql", get(search::get).post(search::post))
         .route("/rest/api/3/search/approximate-count", post(search::approximate_count))
         .route("/rest/api/3/search", get(removed_search).post(removed_search))

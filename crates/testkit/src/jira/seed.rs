@@ -1,6 +1,7 @@
 //! Bulk generation of whole projects, fast enough for 100,000 issues: people (every other one
 //! hiding their email), a scrum board with a closed, an active and a future sprint, and issues
-//! with comments and worklogs spread over the two months before the last day. Authors and
+//! with comments and worklogs spread over the two months before the last day, and the
+//! status moves that brought each to its status in their changelogs. Authors and
 //! texts are shared between rows and no JSON is rendered ahead of time.
 
 use std::ops::Range;
@@ -8,11 +9,15 @@ use std::sync::Arc;
 
 use chrono::{Duration, Utc};
 
+use super::changelog::status_item;
 use super::store::{StoredComment, StoredWorklog};
 use super::{FakeBoard, FakeIssue, FakeJira, FakeSprint, FakeUser};
 
 const PEOPLE: usize = 8;
 const STATUSES: [&str; 5] = ["To Do", "In Progress", "In Review", "Done", "Backlog"];
+/// The moves an issue made to reach its status: none for "To Do" (and "Backlog", not on
+/// it), up to three for "Done", the last of them at the issue's `updated`.
+const WORKFLOW: [&str; 4] = ["To Do", "In Progress", "In Review", "Done"];
 const TYPES: [&str; 4] = ["Task", "Bug", "Story", "Task"];
 const PRIORITIES: [Option<&str>; 5] =
     [Some("Medium"), Some("High"), Some("Low"), None, Some("Highest")];
@@ -156,6 +161,12 @@ impl FakeJira {
             if let Some(entry) = data.issues.get_mut(slot) {
                 entry.comments = comments;
                 entry.worklogs = worklogs;
+            }
+            let moves = WORKFLOW.iter().position(|s| *s == status).unwrap_or(0);
+            for step in 1..=moves {
+                let at = created + (updated - created) * step as i32 / moves as i32;
+                let moved = status_item(WORKFLOW[step - 1], WORKFLOW[step]);
+                data.record_history(slot, authors[(i + step) % PEOPLE].clone(), at, vec![moved]);
             }
         }
         SeededProject {

@@ -35,12 +35,32 @@ pub(super) struct StoredWorklog {
     pub(super) updated: DateTime<Utc>,
 }
 
-/// An issue with the ids of its comments and worklogs, oldest first.
+/// One entry of an issue's changelog: who changed which fields when.
+#[derive(Debug, Clone)]
+pub(super) struct StoredHistory {
+    pub(super) id: u64,
+    pub(super) author: Arc<str>,
+    pub(super) created: DateTime<Utc>,
+    pub(super) items: Vec<StoredItem>,
+}
+
+/// One changed field: its id (`status`, `assignee`, …), raw values and displayed values.
+#[derive(Debug, Clone)]
+pub(super) struct StoredItem {
+    pub(super) field: &'static str,
+    pub(super) from: Option<Arc<str>>,
+    pub(super) from_string: Option<Arc<str>>,
+    pub(super) to: Option<Arc<str>>,
+    pub(super) to_string: Option<Arc<str>>,
+}
+
+/// An issue with the ids of its comments and worklogs and its changelog, oldest first.
 #[derive(Debug)]
 pub(super) struct IssueEntry {
     pub(super) issue: FakeIssue,
     pub(super) comments: Vec<u64>,
     pub(super) worklogs: Vec<u64>,
+    pub(super) changelog: Vec<StoredHistory>,
 }
 
 /// Rows addressed by sequential ids; a deleted row leaves a hole so that ids stay stable.
@@ -129,7 +149,12 @@ impl Issues {
         let slot = self.slots.len();
         self.by_id.insert(issue.id.clone(), slot);
         self.by_key.insert(issue.key.to_ascii_uppercase(), slot);
-        self.slots.push(Some(IssueEntry { issue, comments: Vec::new(), worklogs: Vec::new() }));
+        self.slots.push(Some(IssueEntry {
+            issue,
+            comments: Vec::new(),
+            worklogs: Vec::new(),
+            changelog: Vec::new(),
+        }));
         slot
     }
 

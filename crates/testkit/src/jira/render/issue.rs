@@ -77,17 +77,22 @@ impl FieldSelection {
     }
 }
 
+/// The id of a status, as the fake's workflow numbers them.
+pub(in crate::jira) fn status_id(name: &str) -> &'static str {
+    match name.to_ascii_lowercase().as_str() {
+        "to do" => "10000",
+        "done" => "10001",
+        "in review" => "10002",
+        "backlog" => "10003",
+        "in progress" => "3",
+        _ => "10099",
+    }
+}
+
 impl Renderer<'_> {
-    fn status(&self, name: &str) -> Value {
-        let lower = name.to_ascii_lowercase();
-        let id = match lower.as_str() {
-            "to do" => "10000",
-            "done" => "10001",
-            "in review" => "10002",
-            "backlog" => "10003",
-            "in progress" => "3",
-            _ => "10099",
-        };
+    /// `StatusDetails`, with its category.
+    pub(in crate::jira) fn status(&self, name: &str) -> Value {
+        let id = status_id(name);
         let StatusCategory { id: category_id, key, color, name: category_name } =
             StatusCategory::of(name);
         json!({

@@ -4,6 +4,7 @@
 //! (`2026-02-10T09:00:00.000+0700`).
 
 mod activity;
+mod changelog;
 mod issue;
 
 use std::cell::RefCell;
@@ -14,7 +15,7 @@ use chrono_tz::Tz;
 use serde_json::{Value, json};
 
 use super::{FakeProject, FakeUser, JiraData};
-pub(super) use issue::FieldSelection;
+pub(super) use issue::{FieldSelection, status_id};
 
 /// Renders values with links relative to the fake's base URL.
 #[derive(Debug)]
