@@ -42,6 +42,8 @@ use clockwork_bench::{http1, seed};
 
 const TARGET_COLD_START: Duration = Duration::from_millis(10);
 const TARGET_SIZE_BYTES: u64 = 4_000_000;
+/// The functions as they are deployed: the size-optimized profile.
+const PROFILE: &str = "release";
 const POLL_INTERVAL: Duration = Duration::from_micros(200);
 /// A start that has not answered by then counts as failed.
 const RUN_LIMIT: Duration = Duration::from_secs(10);
