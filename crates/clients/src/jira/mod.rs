@@ -7,14 +7,15 @@ use async_trait::async_trait;
 use clockwork_core::config::JiraConfig;
 use clockwork_core::contract::{Author, CachedJiraUser, IssueDetails, ProjectRef};
 use clockwork_core::{AccountId, IssueId, IssueKey};
-use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
-use url::Url;
 
 use crate::ClientError;
 use crate::http::{HttpClient, Idempotency, send_json};
 
+mod site;
 mod wire;
+
+pub use site::BasicSite;
 
 use wire::{SearchPage, UserPage, WireIssue};
 
@@ -104,40 +105,24 @@ impl JiraUser {
     }
 }
 
+#[derive(Debug)]
 pub struct JiraClient {
     http: HttpClient,
-    base_url: Url,
-    email: String,
-    api_token: SecretString,
-}
-
-impl fmt::Debug for JiraClient {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("JiraClient")
-            .field("base_url", &self.base_url.as_str())
-            .finish_non_exhaustive()
-    }
+    site: BasicSite,
 }
 
 impl JiraClient {
     /// Sends with `http`, which other clients of the process may share.
     pub fn new(config: &JiraConfig, http: HttpClient) -> Self {
-        Self {
-            http,
-            base_url: config.base_url.clone(),
-            email: config.email.clone(),
-            api_token: config.api_token.clone(),
-        }
+        Self { http, site: BasicSite::new(config) }
     }
 
     fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base_url.as_str().trim_end_matches('/'))
+        self.site.url(path)
     }
 
     fn get(&self, http: &reqwest::Client, path: &str) -> reqwest::RequestBuilder {
-        http.get(self.url(path))
-            .basic_auth(&self.email, Some(self.api_token.expose_secret()))
-            .header(reqwest::header::ACCEPT, "application/json")
+        self.site.authed(http.get(self.url(path)))
     }
 
     /// One page of a JQL search with the issue fields the routes show.
@@ -155,9 +140,7 @@ impl JiraClient {
         });
         // A search only reads, so it is as safe to repeat as a GET.
         send_json("jira", &self.http, Idempotency::Idempotent, |http| {
-            http.post(self.url("/rest/api/3/search/jql"))
-                .basic_auth(&self.email, Some(self.api_token.expose_secret()))
-                .json(&body)
+            self.site.authed(http.post(self.url("/rest/api/3/search/jql"))).json(&body)
         })
         .await
     }

@@ -7,11 +7,9 @@ use std::task::Poll;
 use async_trait::async_trait;
 use clockwork_core::config::JiraConfig;
 use clockwork_core::{AccountId, IssueId};
-use secrecy::SecretString;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::json;
-use url::Url;
 
 use super::issue::{CustomFields, WireSearchPage};
 use super::{
@@ -20,7 +18,7 @@ use super::{
     WORKLOG_LIST_CHUNK, WorklogPage,
 };
 use crate::http::{HttpClient, Traffic};
-use crate::jira::USER_BULK_CHUNK;
+use crate::jira::{BasicSite, USER_BULK_CHUNK};
 
 /// Projects a page of `/project/search` holds at most.
 const PROJECT_PAGE: u32 = 100;
@@ -35,16 +33,14 @@ const ASSIGNABLE_WINDOW: u32 = 1000;
 pub struct JiraDataClient {
     pub(super) http: HttpClient,
     pub(super) options: DataOptions,
-    pub(super) base_url: Url,
-    pub(super) email: String,
-    pub(super) api_token: SecretString,
+    pub(super) site: BasicSite,
     pub(super) traffic: Traffic,
 }
 
 impl fmt::Debug for JiraDataClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("JiraDataClient")
-            .field("base_url", &self.base_url.as_str())
+            .field("base_url", &self.site.base_url().as_str())
             .field("governance", &self.options.governance)
             .field("requests", &self.requests())
             .finish_non_exhaustive()
@@ -101,9 +97,7 @@ impl JiraDataClient {
             http: HttpClient::new(options.http.clone()),
             traffic: Traffic::new(&options.governance),
             options,
-            base_url: config.base_url.clone(),
-            email: config.email.clone(),
-            api_token: config.api_token.clone(),
+            site: BasicSite::new(config),
         }
     }
 

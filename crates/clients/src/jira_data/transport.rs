@@ -3,8 +3,7 @@
 //! to tell an outage or a suspension from a passing failure.
 
 use bytes::Bytes;
-use reqwest::{RequestBuilder, StatusCode, header};
-use secrecy::ExposeSecret;
+use reqwest::{RequestBuilder, StatusCode};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
@@ -27,13 +26,11 @@ struct LicensedApplication {
 
 impl JiraDataClient {
     fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base_url.as_str().trim_end_matches('/'))
+        self.site.url(path)
     }
 
     fn authed(&self, request: RequestBuilder) -> RequestBuilder {
-        request
-            .basic_auth(&self.email, Some(self.api_token.expose_secret()))
-            .header(header::ACCEPT, "application/json")
+        self.site.authed(request)
     }
 
     /// `GET path?query`, parsed.

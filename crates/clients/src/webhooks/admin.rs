@@ -1,16 +1,14 @@
 //! The admin webhook API, `/rest/webhooks/1.0/webhook`, with a site admin's Basic credentials.
 
-use std::fmt;
-
 use clockwork_core::config::JiraConfig;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use serde_json::json;
-use url::Url;
 
 use super::WebhookUrl;
 use crate::ClientError;
 use crate::http::{HttpClient, Idempotency, send, send_json};
+use crate::jira::BasicSite;
 
 /// Where the admin API keeps a webhook's JQL.
 const JQL_FILTER_KEY: &str = "issue-related-events-section";
@@ -65,29 +63,15 @@ impl WireAdminWebhook {
 }
 
 /// The admin webhook API, with a site admin's email and API token.
+#[derive(Debug)]
 pub struct AdminWebhooks {
     http: HttpClient,
-    base_url: Url,
-    email: String,
-    api_token: SecretString,
-}
-
-impl fmt::Debug for AdminWebhooks {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AdminWebhooks")
-            .field("base_url", &self.base_url.as_str())
-            .finish_non_exhaustive()
-    }
+    site: BasicSite,
 }
 
 impl AdminWebhooks {
     pub fn new(config: &JiraConfig, http: HttpClient) -> Self {
-        Self {
-            http,
-            base_url: config.base_url.clone(),
-            email: config.email.clone(),
-            api_token: config.api_token.clone(),
-        }
+        Self { http, site: BasicSite::new(config) }
     }
 
     fn request(
@@ -96,14 +80,11 @@ impl AdminWebhooks {
         method: reqwest::Method,
         id: Option<&str>,
     ) -> reqwest::RequestBuilder {
-        let base = self.base_url.as_str().trim_end_matches('/');
-        let url = match id {
-            Some(id) => format!("{base}/rest/webhooks/1.0/webhook/{id}"),
-            None => format!("{base}/rest/webhooks/1.0/webhook"),
+        let path = match id {
+            Some(id) => format!("/rest/webhooks/1.0/webhook/{id}"),
+            None => "/rest/webhooks/1.0/webhook".to_owned(),
         };
-        http.request(method, url)
-            .basic_auth(&self.email, Some(self.api_token.expose_secret()))
-            .header(reqwest::header::ACCEPT, "application/json")
+        self.site.authed(http.request(method, self.site.url(&path)))
     }
 
     /// Every admin webhook of the site.
