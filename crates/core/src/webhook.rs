@@ -4,6 +4,9 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The event that says the issue itself is gone (not one of its comments or worklogs).
+pub const ISSUE_DELETED: &str = "jira:issue_deleted";
+
 /// The `data` of [`WEBHOOK_RECEIVED`](crate::event::WEBHOOK_RECEIVED).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -37,11 +40,4 @@ pub struct WebhookDelivery {
     /// some users applies only deliveries that name one of them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub account_ids: Vec<String>,
-}
-
-impl WebhookDelivery {
-    /// Whether Jira says the issue itself is gone (not one of its comments or worklogs).
-    pub fn deletes_issue(&self) -> bool {
-        self.webhook_event == "jira:issue_deleted"
-    }
 }

@@ -41,6 +41,9 @@ pub enum RunEnd {
     /// engine enqueues the event again, same run id, with this value as its `data`, and
     /// the next delivery carries on from it.
     Continue(serde_json::Value),
+    /// The run waits: as [`RunEnd::Continue`], with the next delivery held back this long
+    /// (at most [`clockwork_queue::MAX_DELAY`]).
+    ContinueAfter(Duration, serde_json::Value),
 }
 
 /// What became of one delivery.
@@ -231,30 +234,21 @@ impl Engine {
         let result = function.run(&mut ctx, &event.data).await;
         record.steps = ctx.into_steps();
         record.updated_at = Utc::now();
-        let result = match (result, &self.continuations) {
-            (Ok(RunEnd::Continue(data)), Some(queue)) => {
-                let next = Event::with_id(&event.name, run_id, data);
-                match queue.send(&next).await {
-                    Ok(()) => {
-                        record.status = RunStatus::Continuing;
-                        tracing::info!("out of time; the run continues in a new delivery");
-                        self.save(&record, Some(lease)).await?;
-                        return Ok(Outcome::Continued { run_id: run_id.to_owned() });
-                    }
-                    Err(error) => Err(StepError::retryable(
-                        "QUEUE_UNAVAILABLE",
-                        format!(
-                            "could not enqueue the run's continuation ({error}); it resumes on redelivery"
-                        ),
-                    )),
-                }
+        // `None`: the continuation is enqueued.
+        let result = match result {
+            Ok(RunEnd::Completed(output)) => Ok(Some(output)),
+            Ok(RunEnd::Continue(data)) => self.continuation(event, Duration::ZERO, data).await,
+            Ok(RunEnd::ContinueAfter(delay, data)) => self.continuation(event, delay, data).await,
+            Err(error) => Err(error),
+        };
+        let result = match result {
+            Ok(Some(output)) => Ok(output),
+            Ok(None) => {
+                record.status = RunStatus::Continuing;
+                self.save(&record, Some(lease)).await?;
+                return Ok(Outcome::Continued { run_id: run_id.to_owned() });
             }
-            (Ok(RunEnd::Continue(_)), None) => Err(StepError::permanent(
-                "NO_CONTINUATION_QUEUE",
-                "the function asked to continue, but this engine has no queue to continue on",
-            )),
-            (Ok(RunEnd::Completed(output)), _) => Ok(output),
-            (Err(error), _) => Err(error),
+            Err(error) => Err(error),
         };
         let outcome = match result {
             Ok(output) => {
@@ -282,6 +276,32 @@ impl Engine {
         };
         self.save(&record, Some(lease)).await?;
         Ok(outcome)
+    }
+
+    /// Enqueues the run again, same id, with `data`, for delivery after `delay`.
+    async fn continuation(
+        &self,
+        event: &Event,
+        delay: Duration,
+        data: serde_json::Value,
+    ) -> Result<Option<serde_json::Value>, StepError> {
+        let Some(queue) = &self.continuations else {
+            return Err(StepError::permanent(
+                "NO_CONTINUATION_QUEUE",
+                "the function asked to continue, but this engine has no queue to continue on",
+            ));
+        };
+        let next = Event::with_id(&event.name, &event.id, data);
+        queue.send_after(&next, delay).await.map_err(|error| {
+            StepError::retryable(
+                "QUEUE_UNAVAILABLE",
+                format!(
+                    "could not enqueue the run's continuation ({error}); it resumes on redelivery"
+                ),
+            )
+        })?;
+        tracing::info!(delay_ms = delay.as_millis(), "the run continues in a new delivery");
+        Ok(None)
     }
 
     /// Writes the record, and releases the lease with it when the attempt is over.

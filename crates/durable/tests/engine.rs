@@ -323,3 +323,54 @@ async fn a_run_out_of_time_continues_under_the_same_id_until_done() {
     assert_eq!(record.status, RunStatus::Completed);
     assert_eq!(record.attempts, deliveries);
 }
+
+#[tokio::test]
+async fn a_waiting_run_is_delivered_again_after_its_delay_and_replays_its_steps() {
+    struct Waits {
+        executions: AtomicUsize,
+    }
+    #[async_trait]
+    impl Function for Waits {
+        fn name(&self) -> &'static str {
+            "waits"
+        }
+        fn event(&self) -> &'static str {
+            EVENT
+        }
+        fn steps(&self) -> &'static [&'static str] {
+            &["before"]
+        }
+        async fn run(&self, ctx: &mut RunContext<'_>, data: &Value) -> Result<RunEnd, StepError> {
+            let _: u8 = ctx
+                .step("before", || async {
+                    self.executions.fetch_add(1, Ordering::SeqCst);
+                    Ok(1)
+                })
+                .await?;
+            if data["waited"] != json!(true) {
+                return Ok(RunEnd::ContinueAfter(
+                    Duration::from_millis(300),
+                    json!({ "waited": true }),
+                ));
+            }
+            Ok(RunEnd::Completed(json!("done")))
+        }
+    }
+    let redis = RedisDb::lease().await;
+    let cache: Arc<dyn Cache> =
+        Arc::new(RedisCache::connect(&SecretString::from(redis.url.clone())).await.unwrap());
+    let waits = Arc::new(Waits { executions: AtomicUsize::new(0) });
+    let (queue, mut receiver) = InProcessQueue::new();
+    let engine =
+        Engine::new(cache.clone()).register(waits.clone()).with_continuations(Arc::new(queue));
+    let started = std::time::Instant::now();
+
+    let first = engine.handle(&Event::with_id(EVENT, "run-w", json!({}))).await;
+    assert_eq!(first, Outcome::Continued { run_id: "run-w".into() });
+    let again = receiver.recv().await.expect("the continuation");
+    assert!(started.elapsed() >= Duration::from_millis(300), "held back for its delay");
+    assert_eq!((again.id.as_str(), &again.data), ("run-w", &json!({ "waited": true })));
+    let output = engine.handle(&again).await;
+    assert_eq!(output, Outcome::Completed { run_id: "run-w".into(), output: json!("done") });
+    assert_eq!(waits.executions.load(Ordering::SeqCst), 1, "the step before the wait ran once");
+}

@@ -42,11 +42,16 @@ pub struct SyncOptions {
     /// A full sync is partitioned when Jira counts more issues than this
     /// (`SYNC_PARTITION_MIN_ISSUES`, default 1,000); smaller ones are one search.
     pub partition_min_issues: u64,
+    /// How long a project's webhook deliveries gather before one re-read applies them all,
+    /// counted from the oldest pending one (`JIRA_WEBHOOK_COALESCE_SECONDS`, default 4;
+    /// 0: each at once).
+    pub webhook_window: Duration,
 }
 
 impl SyncOptions {
-    /// The defaults, with `SYNC_MAX_DELETION_SHARE` (a share between 0 and 1) and
-    /// `SYNC_LEASE_SECONDS` (how long a crashed run keeps others off its project) when set.
+    /// The defaults, with `SYNC_MAX_DELETION_SHARE` (a share between 0 and 1),
+    /// `SYNC_LEASE_SECONDS` (how long a crashed run keeps others off its project), the
+    /// partitioning variables and `JIRA_WEBHOOK_COALESCE_SECONDS` when set.
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_lookup(&process_env)
     }
@@ -83,9 +88,21 @@ impl SyncOptions {
                     reason: format!("{text:?} is not a whole number of issues, e.g. 1000"),
                 })?;
         }
+        if let Some(text) = env(WEBHOOK_WINDOW_VAR) {
+            let seconds =
+                text.trim().parse::<u64>().ok().filter(|s| *s <= 60).ok_or_else(|| {
+                    ConfigError::Invalid {
+                        name: WEBHOOK_WINDOW_VAR,
+                        reason: format!("{text:?} is not a whole number of seconds from 0 to 60"),
+                    }
+                })?;
+            options.webhook_window = Duration::from_secs(seconds);
+        }
         Ok(options)
     }
 }
+
+const WEBHOOK_WINDOW_VAR: &str = "JIRA_WEBHOOK_COALESCE_SECONDS";
 
 impl Default for SyncOptions {
     fn default() -> Self {
@@ -98,6 +115,7 @@ impl Default for SyncOptions {
             max_deletion_share: 0.5,
             partitions: 4,
             partition_min_issues: 1000,
+            webhook_window: Duration::from_secs(4),
         }
     }
 }

@@ -1,11 +1,15 @@
 //! `apply-jira-webhooks` (event `jira/webhook.received`, data `{ deliveries: [...] }`): the
 //! deliveries as durable steps — `plan` (grouped by project, the others dropped and
-//! counted), then one `project-<KEY>` per project, which re-reads its issues under the
-//! project's lease. A project a sync run holds fails its step as retryable (`BUSY`): the
-//! message comes back later and replays the projects already applied from their memos.
+//! counted), `record` (pending for their projects), a wait until the projects' windows
+//! close (the run continues in a delayed delivery), then one `project-<KEY>` per project,
+//! which re-reads the project's pending issues under its lease, or finds its deliveries
+//! applied by another run's re-read. A project a sync run holds fails its step as
+//! retryable (`BUSY`): the message comes back later and replays the projects already
+//! applied from their memos.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use clockwork_core::event::WEBHOOK_RECEIVED;
@@ -20,6 +24,7 @@ use crate::webhooks::{Applied, Plan, plan};
 
 pub const FUNCTION: &str = "apply-jira-webhooks";
 const PLAN: &str = "plan";
+const RECORD: &str = "record";
 
 /// The run's output.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -36,6 +41,9 @@ pub struct WebhookSummary {
     /// Changes of the issues' histories stored for the first time.
     #[serde(default)]
     pub changes: u64,
+    /// Deliveries another run's re-read had applied already.
+    #[serde(default)]
+    pub coalesced: u64,
     /// Requests to Jira.
     pub requests: u64,
 }
@@ -86,7 +94,7 @@ impl Function for ApplyWebhooks {
     }
 
     fn steps(&self) -> &'static [&'static str] {
-        &[PLAN]
+        &[PLAN, RECORD]
     }
 
     async fn run(
@@ -101,6 +109,22 @@ impl Function for ApplyWebhooks {
         let plan: Plan =
             ctx.step(PLAN, || async { self.plan(deliveries).await.map_err(failure) }).await?;
         (summary.untracked, summary.unwatched) = (plan.untracked, plan.unwatched);
+        let due: BTreeMap<String, i64> = ctx
+            .step(RECORD, || async {
+                let mut due = BTreeMap::new();
+                for (project, deliveries) in &plan.projects {
+                    let at = self.engine.record_webhooks(project, deliveries).await;
+                    due.insert(project.clone(), at.map_err(failure)?);
+                }
+                Ok(due)
+            })
+            .await?;
+        let now = self.engine.store().now_ms();
+        let wait = due.values().max().map_or(0, |at| at.saturating_sub(now));
+        if let Ok(wait @ 1..) = u64::try_from(wait) {
+            tracing::info!(wait_ms = wait, "waiting for the projects' deliveries to gather");
+            return Ok(RunEnd::ContinueAfter(Duration::from_millis(wait), data.clone()));
+        }
         for (project, deliveries) in &plan.projects {
             let engine = self.engine.as_ref();
             let applied: Applied = ctx
@@ -112,6 +136,7 @@ impl Function for ApplyWebhooks {
             summary.issues += applied.issues;
             summary.deleted += applied.deleted;
             summary.changes += applied.changes;
+            summary.coalesced += applied.coalesced;
             summary.requests += applied.requests;
         }
         tracing::info!(?summary, "webhook deliveries handled");

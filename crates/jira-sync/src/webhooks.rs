@@ -6,15 +6,22 @@
 //! The changelogs of the issues written are read and stored before the deliveries are
 //! marked applied.
 //!
+//! Deliveries coalesce: each is recorded as pending for its project at once, and applied
+//! once the project's oldest pending delivery is [`SyncOptions::webhook_window`] old, by
+//! one re-read of every pending issue of the project. A delivery another run applied
+//! meanwhile costs no request.
+//!
 //! [`plan`] is the pure part: deliveries grouped by project, those for an untracked project
 //! or (in a project that watches some users) naming none of its watched accounts dropped
 //! and counted.
+//!
+//! [`SyncOptions::webhook_window`]: crate::SyncOptions::webhook_window
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use clockwork_clients::jira_data::{DataIssue, issues_by_id_jql};
 use clockwork_core::IssueId;
-use clockwork_core::webhook::WebhookDelivery;
+use clockwork_core::webhook::{ISSUE_DELETED, WebhookDelivery};
 use clockwork_store::DeliveryRecord;
 use clockwork_store::model::IssueBatch;
 use serde::{Deserialize, Serialize};
@@ -25,6 +32,10 @@ use crate::normalize::Scope;
 
 /// Issue ids one search names at most: the page size of a sync's search.
 pub const IDS_PER_SEARCH: usize = 100;
+
+/// The most pending deliveries of a project one re-read takes on (ten searches' worth of
+/// distinct issues at most); the rest are applied by their own runs.
+const PENDING_PER_REREAD: u32 = 1000;
 
 /// The deliveries to apply, by project, and those dropped.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -48,6 +59,9 @@ pub struct Applied {
     /// Changes of the issues' histories stored for the first time.
     #[serde(default)]
     pub changes: u64,
+    /// Deliveries of this run that another run's re-read had applied already.
+    #[serde(default)]
+    pub coalesced: u64,
     /// Requests to Jira.
     pub requests: u64,
 }
@@ -79,11 +93,29 @@ pub fn plan(
 }
 
 impl SyncEngine {
-    /// Applies one project's deliveries under its lease, taken for `holder` and given back
-    /// at the end: [`SyncError::Busy`] (retryable) while a sync run holds it. The named
-    /// issues are read again, [`IDS_PER_SEARCH`] to a search; an issue a delivery says was
-    /// deleted, and the search no longer finds, is marked deleted. The deliveries are then
-    /// recorded as applied.
+    /// Records one project's deliveries as pending and returns when the project's pending
+    /// deliveries are due to be applied (epoch ms): its oldest one's reception plus the
+    /// window.
+    pub async fn record_webhooks(
+        &self,
+        project: &str,
+        deliveries: &[WebhookDelivery],
+    ) -> Result<i64, SyncError> {
+        let records: Vec<DeliveryRecord> =
+            deliveries.iter().map(|delivery| record(delivery, project)).collect();
+        self.store.record_webhook_deliveries(&records).await?;
+        let oldest = self.store.pending_webhook_deliveries(project, 1).await?;
+        let oldest = oldest.first().map_or_else(|| self.store.now_ms(), |d| d.received_ms);
+        let window = i64::try_from(self.options.webhook_window.as_millis()).unwrap_or(i64::MAX);
+        Ok(oldest.saturating_add(window))
+    }
+
+    /// Applies one project's deliveries, with every other delivery of the project pending,
+    /// under its lease, taken for `holder` and given back at the end:
+    /// [`SyncError::Busy`] (retryable) while a sync run holds it. Deliveries that another
+    /// run applied already cost nothing. The named issues are read again,
+    /// [`IDS_PER_SEARCH`] to a search; an issue a delivery says was deleted, and the search
+    /// no longer finds, is marked deleted. The deliveries are then recorded as applied.
     #[tracing::instrument(skip_all, fields(project, deliveries = deliveries.len()))]
     pub async fn apply_webhooks(
         &self,
@@ -91,11 +123,19 @@ impl SyncEngine {
         deliveries: &[WebhookDelivery],
         holder: &str,
     ) -> Result<Applied, SyncError> {
+        let own: Vec<DeliveryRecord> =
+            deliveries.iter().map(|delivery| record(delivery, project)).collect();
+        self.store.record_webhook_deliveries(&own).await?;
+        let ids: Vec<String> = own.iter().map(|record| record.id.clone()).collect();
+        if self.store.unapplied_webhook_deliveries(&ids).await?.is_empty() {
+            tracing::info!("applied already by another delivery's re-read");
+            return Ok(Applied { coalesced: ids.len() as u64, ..Applied::default() });
+        }
         if !self.store.try_lease(project, holder, self.options.lease).await? {
             return Err(SyncError::Busy(project.to_owned()));
         }
         let requests = self.jira.requests();
-        let result = self.reread(project, deliveries).await;
+        let result = self.reread(project, own).await;
         if let Err(error) = self.store.release_lease(project, holder).await {
             tracing::error!(%error, "could not release the lease after applying webhooks");
         }
@@ -105,17 +145,22 @@ impl SyncEngine {
         Ok(applied)
     }
 
+    /// Re-reads the issues of `own` and of the project's other pending deliveries.
     async fn reread(
         &self,
         project: &str,
-        deliveries: &[WebhookDelivery],
+        mut records: Vec<DeliveryRecord>,
     ) -> Result<Applied, SyncError> {
-        let records: Vec<DeliveryRecord> = deliveries.iter().map(record).collect();
-        self.store.record_webhook_deliveries(&records).await?;
-        let ids: BTreeSet<&str> = deliveries.iter().map(|d| d.issue_id.as_str()).collect();
+        let known: HashSet<String> = records.iter().map(|record| record.id.clone()).collect();
+        let pending = self.store.pending_webhook_deliveries(project, PENDING_PER_REREAD).await?;
+        records.extend(pending.into_iter().filter(|record| !known.contains(&record.id)));
+        let ids: BTreeSet<&str> = records.iter().map(|d| d.issue_id.as_str()).collect();
         let ids: Vec<IssueId> = ids.into_iter().filter_map(|id| IssueId::parse(id).ok()).collect();
-        let gone: HashSet<&str> =
-            deliveries.iter().filter(|d| d.deletes_issue()).map(|d| d.issue_id.as_str()).collect();
+        let gone: HashSet<&str> = records
+            .iter()
+            .filter(|record| record.event == ISSUE_DELETED)
+            .map(|record| record.issue_id.as_str())
+            .collect();
         let scope = Scope::new(self.store.tracked_users(project).await?);
         let mut applied = Applied::default();
         for chunk in ids.chunks(IDS_PER_SEARCH) {
@@ -166,12 +211,13 @@ impl SyncEngine {
     }
 }
 
-fn record(delivery: &WebhookDelivery) -> DeliveryRecord {
+fn record(delivery: &WebhookDelivery, project: &str) -> DeliveryRecord {
     DeliveryRecord {
         id: delivery.id.clone(),
         received_ms: delivery.received_ms,
         event: delivery.webhook_event.clone(),
         issue_id: delivery.issue_id.clone(),
+        project_key: Some(project.to_owned()),
         applied_ms: None,
     }
 }

@@ -13,6 +13,7 @@ use clockwork_core::event::{Event, WEBHOOK_RECEIVED};
 use clockwork_core::webhook::{WebhookDeliveries, WebhookDelivery};
 use clockwork_durable::{Engine, Outcome};
 use clockwork_jira_sync::{ApplyWebhooks, SyncEngine, SyncOptions};
+use clockwork_queue::in_process::{InProcessQueue, Receiver};
 use clockwork_store::{Store, SyncEntity};
 use clockwork_testkit::jira::FakeJiraWorklog;
 use clockwork_testkit::on_both_databases;
@@ -36,10 +37,43 @@ fn updated(id: &str, issue_id: u64) -> WebhookDelivery {
     delivery(id, "jira:issue_updated", issue_id, Some("KAN"))
 }
 
-/// The worker's engine with only the webhook function, over the site's client and store.
+/// The worker's engine with only the webhook function, over the site's client and store,
+/// applying each delivery at once.
 fn worker(site: &Site) -> Engine {
-    let sync = SyncEngine::new(site.client.clone(), site.store.clone(), SyncOptions::default());
+    let options = SyncOptions { webhook_window: Duration::ZERO, ..SyncOptions::default() };
+    let sync = SyncEngine::new(site.client.clone(), site.store.clone(), options);
     Engine::new(Arc::new(MemoryCache::new())).register(Arc::new(ApplyWebhooks::new(Arc::new(sync))))
+}
+
+/// The worker's engine gathering each project's deliveries for `window`, its waiting runs
+/// continued on an in-process queue.
+fn gathering_worker(site: &Site, window: Duration) -> (Engine, Receiver) {
+    let options = SyncOptions { webhook_window: window, ..SyncOptions::default() };
+    let sync = SyncEngine::new(site.client.clone(), site.store.clone(), options);
+    let (queue, receiver) = InProcessQueue::new();
+    let engine = Engine::new(Arc::new(MemoryCache::new()))
+        .register(Arc::new(ApplyWebhooks::new(Arc::new(sync))))
+        .with_continuations(Arc::new(queue));
+    (engine, receiver)
+}
+
+async fn enqueue(engine: &Engine, run_id: &str, deliveries: Vec<WebhookDelivery>) {
+    let data = serde_json::to_value(WebhookDeliveries { deliveries }).expect("JSON");
+    let outcome = engine.handle(&Event::with_id(WEBHOOK_RECEIVED, run_id, data)).await;
+    assert_eq!(
+        outcome,
+        Outcome::Continued { run_id: run_id.to_owned() },
+        "it waits for the window"
+    );
+}
+
+/// Handles the next continuation the queue delivers; its output.
+async fn resume(engine: &Engine, receiver: &mut Receiver) -> Value {
+    let event = receiver.recv().await.expect("a continuation");
+    match engine.handle(&event).await {
+        Outcome::Completed { output, .. } => output,
+        other => panic!("unexpected {other:?}"),
+    }
 }
 
 async fn deliver(engine: &Engine, run_id: &str, deliveries: Vec<WebhookDelivery>) -> Value {
@@ -185,6 +219,45 @@ on_both_databases! { Site::run, Site;
         assert_eq!(requests, 3 + 2, "one search per 100 ids, their changelogs, the statuses: {output}");
         assert_eq!(output["issues"], 250);
         assert_eq!(summary_of(&site, ids.end - 1).await, format!("Bulk {}", ids.end - 1));
+    }
+
+    async fn deliveries_within_the_window_are_applied_by_one_re_read(site) {
+        let ids = synced(&site, 6).await;
+        let (engine, mut receiver) = gathering_worker(&site, Duration::from_millis(800));
+        let edited: Vec<u64> = ids.clone().take(3).collect();
+        for &id in &edited {
+            site.jira.update_issue(&id.to_string(), |i| i.summary = format!("Gathered {id}"));
+            enqueue(&engine, &format!("webhook-g{id}"), vec![updated(&format!("g{id}"), id)]).await;
+        }
+        let before = site.client.requests();
+        let first = resume(&engine, &mut receiver).await;
+        assert_eq!((first["issues"].as_u64(), first["coalesced"].as_u64()), (Some(3), Some(0)), "{first}");
+        for _ in 1..edited.len() {
+            let later = resume(&engine, &mut receiver).await;
+            assert_eq!((later["issues"].as_u64(), later["coalesced"].as_u64()), (Some(0), Some(1)), "{later}");
+            assert_eq!(later["requests"], 0, "{later}");
+        }
+        assert_eq!(first["requests"], 3, "one search, the changelogs, the statuses: {first}");
+        assert_eq!(site.client.requests() - before, 3, "for all three");
+        for &id in &edited {
+            assert_eq!(summary_of(&site, id).await, format!("Gathered {id}"));
+            let recorded = site.store.webhook_deliveries_of(&id.to_string()).await.unwrap();
+            assert!(recorded[0].applied_ms.is_some(), "{recorded:?}");
+        }
+    }
+
+    async fn a_delivery_recorded_after_the_re_read_gets_one_of_its_own(site) {
+        let ids = synced(&site, 3).await;
+        let (engine, mut receiver) = gathering_worker(&site, Duration::from_millis(300));
+        let (early, late) = (ids.start, ids.start + 1);
+        site.jira.update_issue(&early.to_string(), |i| i.summary = "Early".into());
+        enqueue(&engine, "webhook-early", vec![updated("early", early)]).await;
+        resume(&engine, &mut receiver).await;
+        site.jira.update_issue(&late.to_string(), |i| i.summary = "Late".into());
+        enqueue(&engine, "webhook-late", vec![updated("late", late)]).await;
+        let output = resume(&engine, &mut receiver).await;
+        assert_eq!((output["issues"].as_u64(), output["coalesced"].as_u64()), (Some(1), Some(0)), "{output}");
+        assert_eq!(summary_of(&site, late).await, "Late");
     }
 
     async fn a_project_a_sync_run_holds_is_retried_later(site) {

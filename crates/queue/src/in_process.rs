@@ -2,6 +2,8 @@
 //! worker. Unbounded because producers are request handlers that must not wait on the worker;
 //! the sync route's run-id dedup keeps the backlog small.
 
+use std::time::Duration;
+
 use async_trait::async_trait;
 use clockwork_core::event::Event;
 use tokio::sync::mpsc;
@@ -36,8 +38,26 @@ const WORKER_GONE: &str = "the in-process worker has stopped";
 
 #[async_trait]
 impl Queue for InProcessQueue {
-    async fn send(&self, event: &Event) -> Result<(), QueueError> {
-        self.sender.send(event.clone()).map_err(|_| QueueError::Unavailable(WORKER_GONE.to_owned()))
+    /// A delayed event waits in a task of its own; it is lost if the runner stops first,
+    /// as everything else in this queue is.
+    async fn send_after(&self, event: &Event, delay: Duration) -> Result<(), QueueError> {
+        if self.sender.is_closed() {
+            return Err(QueueError::Unavailable(WORKER_GONE.to_owned()));
+        }
+        if delay.is_zero() {
+            return self
+                .sender
+                .send(event.clone())
+                .map_err(|_| QueueError::Unavailable(WORKER_GONE.to_owned()));
+        }
+        let (sender, event) = (self.sender.clone(), event.clone());
+        tokio::spawn(async move {
+            tokio::time::sleep(delay.min(crate::MAX_DELAY)).await;
+            if sender.send(event).is_err() {
+                tracing::warn!("a delayed event found the in-process worker stopped");
+            }
+        });
+        Ok(())
     }
 
     async fn ping(&self) -> Result<(), QueueError> {

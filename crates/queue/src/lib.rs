@@ -12,6 +12,7 @@
 
 use std::fmt::Debug;
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use clockwork_core::config::QueueConfig;
@@ -35,10 +36,20 @@ pub enum QueueError {
     Misconfigured(String),
 }
 
+/// The longest a message may wait before it is delivered (SQS's `DelaySeconds` maximum).
+pub const MAX_DELAY: Duration = Duration::from_secs(900);
+
 /// The queue port: producers only send; consumers are the worker's entry points.
 #[async_trait]
 pub trait Queue: Send + Sync + Debug {
-    async fn send(&self, event: &Event) -> Result<(), QueueError>;
+    /// Sends `event` for delivery at once.
+    async fn send(&self, event: &Event) -> Result<(), QueueError> {
+        self.send_after(event, Duration::ZERO).await
+    }
+
+    /// Sends `event` for delivery once `delay` has passed (at most [`MAX_DELAY`]; SQS
+    /// rounds it up to whole seconds).
+    async fn send_after(&self, event: &Event, delay: Duration) -> Result<(), QueueError>;
 
     /// Checks the queue answers (health route).
     async fn ping(&self) -> Result<(), QueueError>;

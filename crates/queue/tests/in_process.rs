@@ -35,3 +35,18 @@ async fn in_process_send_after_receiver_dropped_is_unavailable() {
     assert!(matches!(err, QueueError::Unavailable(_)), "{err:?}");
     assert!(matches!(queue.ping().await, Err(QueueError::Unavailable(_))));
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_delayed_event_arrives_after_its_delay_and_not_before() {
+    let (queue, mut receiver) = InProcessQueue::new();
+    let later = Event::with_id(PROJECT_SYNC_REQUESTED, "later", json!({}));
+    let now = Event::with_id(PROJECT_SYNC_REQUESTED, "now", json!({}));
+
+    queue.send_after(&later, std::time::Duration::from_secs(4)).await.expect("send later");
+    queue.send(&now).await.expect("send now");
+    let started = tokio::time::Instant::now();
+
+    assert_eq!(receiver.recv().await.expect("first").id, "now");
+    assert_eq!(receiver.recv().await.expect("second").id, "later");
+    assert_eq!(started.elapsed(), std::time::Duration::from_secs(4));
+}

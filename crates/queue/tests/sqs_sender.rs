@@ -342,3 +342,21 @@ impl Drop for FakeSqs {
         self.task.abort();
     }
 }
+
+#[tokio::test]
+async fn a_delayed_event_stays_invisible_until_its_delay_has_passed() {
+    let client = moto::client();
+    let url = moto::create_queue(&client, 30).await;
+    let delay = std::time::Duration::from_millis(1500);
+
+    sender(&url, &moto::endpoint()).send_after(&event(), delay).await.expect("send");
+    SqsQueue::with_client(client.clone(), &url)
+        .send_after(&event(), delay)
+        .await
+        .expect("SDK send");
+
+    assert_eq!(moto::drain(&client, &url).await.len(), 0, "both wait for their delay");
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    // Rounded up to whole seconds: both are visible after two.
+    assert_eq!(moto::drain(&client, &url).await.len(), 2);
+}

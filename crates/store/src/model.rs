@@ -344,6 +344,8 @@ pub struct DeliveryRecord {
     /// e.g. `jira:issue_updated`.
     pub event: String,
     pub issue_id: String,
+    /// The tracked project it was planned for; absent on deliveries stored before 0006.
+    pub project_key: Option<String>,
     /// When the re-read of its issue was committed.
     pub applied_ms: Option<i64>,
 }

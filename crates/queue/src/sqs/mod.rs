@@ -43,6 +43,13 @@ const THROTTLING_CODES: &[&str] = &[
     "KmsThrottled",
 ];
 
+/// SQS's `DelaySeconds` for `delay`: whole seconds, rounded up, at most [`crate::MAX_DELAY`].
+fn delay_seconds(delay: Duration) -> i32 {
+    let delay = delay.min(crate::MAX_DELAY);
+    let seconds = delay.as_secs() + u64::from(delay.subsec_nanos() > 0);
+    i32::try_from(seconds).unwrap_or(i32::MAX)
+}
+
 /// The message body: the event envelope as JSON.
 fn message_body(event: &Event) -> Result<String, QueueError> {
     serde_json::to_string(event)

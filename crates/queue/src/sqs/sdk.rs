@@ -5,6 +5,7 @@
 
 use std::error::Error;
 use std::fmt;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use aws_config::BehaviorVersion;
@@ -17,7 +18,7 @@ use clockwork_core::event::Event;
 use tokio::sync::OnceCell;
 use tracing::instrument;
 
-use super::{EVENT_NAME_ATTRIBUTE, FALLBACK_REGION, classify_answer, message_body};
+use super::{EVENT_NAME_ATTRIBUTE, FALLBACK_REGION, classify_answer, delay_seconds, message_body};
 use crate::{Queue, QueueError};
 
 /// One queue, addressed by URL.
@@ -171,7 +172,7 @@ impl SqsQueue {
 #[async_trait]
 impl Queue for SqsQueue {
     #[instrument(skip_all, fields(queue = %self.queue_url, event = %event.name, id = %event.id))]
-    async fn send(&self, event: &Event) -> Result<(), QueueError> {
+    async fn send_after(&self, event: &Event, delay: Duration) -> Result<(), QueueError> {
         let body = message_body(event)?;
         let event_name = MessageAttributeValue::builder()
             .data_type("String")
@@ -184,6 +185,7 @@ impl Queue for SqsQueue {
             .queue_url(&self.queue_url)
             .message_body(body)
             .message_attributes(EVENT_NAME_ATTRIBUTE, event_name)
+            .delay_seconds(delay_seconds(delay))
             .send()
             .await
             .map_err(|err| classify("SendMessage", err))?;

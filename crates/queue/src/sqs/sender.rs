@@ -32,7 +32,10 @@ use serde_json::{Value, json};
 use tokio::sync::OnceCell;
 use tracing::instrument;
 
-use super::{EVENT_NAME_ATTRIBUTE, FALLBACK_REGION, classify_answer, message_body, reqwest_client};
+use super::{
+    EVENT_NAME_ATTRIBUTE, FALLBACK_REGION, classify_answer, delay_seconds, message_body,
+    reqwest_client,
+};
 use crate::{Queue, QueueError};
 
 /// Attempts of one call, the first included.
@@ -221,15 +224,18 @@ impl SqsSender {
 #[async_trait]
 impl Queue for SqsSender {
     #[instrument(skip_all, fields(queue = %self.queue_url, event = %event.name, id = %event.id))]
-    async fn send(&self, event: &Event) -> Result<(), QueueError> {
+    async fn send_after(&self, event: &Event, delay: Duration) -> Result<(), QueueError> {
         let body = message_body(event)?;
-        let input = json!({
+        let mut input = json!({
             "QueueUrl": self.queue_url,
             "MessageBody": body,
             "MessageAttributes": {
                 EVENT_NAME_ATTRIBUTE: { "DataType": "String", "StringValue": event.name },
             },
         });
+        if !delay.is_zero() {
+            input["DelaySeconds"] = json!(delay_seconds(delay));
+        }
         self.call("SendMessage", &input).await
     }
 
