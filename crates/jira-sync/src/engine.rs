@@ -133,6 +133,10 @@ pub struct SyncSummary {
     /// Changes of the issues' histories stored for the first time.
     #[serde(default)]
     pub changes: u64,
+    /// Issues the run found new or changed on Jira: changes no webhook delivery had
+    /// brought in (with webhooks healthy, near 0 for an incremental run).
+    #[serde(default)]
+    pub missed_by_webhooks: u64,
     /// Requests to Jira, retries included.
     pub requests: u64,
     pub seconds: f64,
@@ -631,7 +635,7 @@ impl SyncEngine {
             summary.comments += batch.issues.iter().map(|r| r.comments.len() as u64).sum::<u64>();
             summary.worklogs += batch.issues.iter().map(|r| r.worklogs.len() as u64).sum::<u64>();
             summary.users += batch.users.len() as u64;
-            self.store.apply_batch(&batch).await?;
+            state.summary.missed_by_webhooks += self.store.apply_batch(&batch).await?;
             let (project, owed) = (&state.project, &mut state.history_owed);
             let written = batch.issues.len();
             state.summary.changes += self.history_after_batch(project, owed, written).await?;

@@ -260,6 +260,19 @@ on_both_databases! { Site::run, Site;
         assert_eq!(summary_of(&site, late).await, "Late");
     }
 
+    async fn a_poll_counts_the_changes_no_webhook_delivered(site) {
+        let ids = synced(&site, 5).await;
+        let edited: Vec<u64> = ids.clone().take(3).collect();
+        for &id in &edited {
+            site.jira.update_issue(&id.to_string(), |i| i.summary = format!("Edited {id}"));
+        }
+        deliver(&worker(&site), "webhook-one", vec![updated("one", edited[0])]).await;
+        let summary = site.sync(false).await.expect("incremental sync");
+        assert_eq!(summary.missed_by_webhooks, 2, "{summary:?}");
+        let again = site.sync(false).await.expect("nothing new");
+        assert_eq!(again.missed_by_webhooks, 0, "{again:?}");
+    }
+
     async fn a_project_a_sync_run_holds_is_retried_later(site) {
         let ids = synced(&site, 2).await;
         let issue = ids.start;

@@ -1,7 +1,7 @@
 //! Issues with their comments, worklogs and sprint links, written a batch per transaction;
 //! the deleted-issue sweep; reading issues and comments back.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use tracing::instrument;
 
@@ -22,13 +22,15 @@ impl Store {
     /// marked deleted), their sprint links (replaced), comments and worklogs (upserted; for
     /// issues read completely, stored ones missing from the batch are soft-deleted), the
     /// issues Jira no longer has (soft-deleted), and the `issues` cursor. Applying the same
-    /// batch again changes nothing.
+    /// batch again changes nothing. Returns how many of its issues were new to the store or
+    /// changed on Jira since stored (another `updated`).
     #[instrument(skip_all, fields(project = %batch.project_key, issues = batch.issues.len()))]
-    pub async fn apply_batch(&self, batch: &IssueBatch) -> Result<()> {
+    pub async fn apply_batch(&self, batch: &IssueBatch) -> Result<u64> {
         validate(batch)?;
         let now = self.now_ms();
         let records = sql::last_per_key(&batch.issues, |record| record.issue.id.as_str());
         let mut tx = self.pool.begin().await?;
+        let changed = changed_issues(&mut tx, &records).await?;
         users::upsert_users(&mut tx, &batch.users).await?;
         sprints::upsert_sprints(&mut tx, &batch.project_key, &batch.sprints).await?;
         upsert_issues(&mut tx, &records).await?;
@@ -52,7 +54,8 @@ impl Store {
         if let Some(cursor_ms) = batch.cursor_ms {
             set_cursor(&mut tx, &batch.project_key, SyncEntity::Issues, cursor_ms).await?;
         }
-        tx.commit().await
+        tx.commit().await?;
+        Ok(changed)
     }
 
     /// The sweep: soft-deletes the project's stored, live issues whose ids Jira no longer
@@ -163,6 +166,26 @@ fn validate(batch: &IssueBatch) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// How many of `records` the store does not hold with the same `updated`.
+async fn changed_issues(tx: &mut Tx, records: &[&IssueRecord]) -> Result<u64> {
+    let mut stored: HashMap<String, i64> = HashMap::with_capacity(records.len());
+    for chunk in sql::chunks(tx.backend(), records, 1, 0) {
+        let mut statement = Statement::new(format!(
+            "SELECT id, updated_ms FROM issues WHERE id IN ({})",
+            sql::list(chunk.len(), 1)
+        ));
+        for record in chunk {
+            statement.push(&record.issue.id);
+        }
+        let rows: Vec<(String, i64)> = tx.fetch_all(statement).await?;
+        stored.extend(rows);
+    }
+    let changed = records.iter().filter(|record| {
+        stored.get(&record.issue.id).is_none_or(|&updated| updated != record.issue.updated_ms)
+    });
+    Ok(changed.count() as u64)
 }
 
 async fn upsert_issues(tx: &mut Tx, records: &[&IssueRecord]) -> Result<()> {
