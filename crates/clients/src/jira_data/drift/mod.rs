@@ -2,7 +2,8 @@
 //!
 //! The sample is a search page's first issue, kept as it came ([`RawValue`]) and walked
 //! without building a `serde_json::Value`: each object is read as a map of its keys to their
-//! raw text, and a value's JSON type is its first byte. Against the shapes below:
+//! raw text, and a value's JSON type is its first byte. Compared with what the client reads
+//! (`shapes`):
 //!
 //! - a requested field the client reads must be in `fields` (null is a value), and keys the
 //!   client needs (`status.name`, `statusCategory.key`, a person's `accountId`, …) in theirs;
@@ -14,8 +15,9 @@
 //!   first comment and worklog. Objects read in part (`priority`, `issuetype`, `project`,
 //!   sprints, document bodies) are checked for what is read, not for new keys.
 //!
-//! One issue's bytes are read a few times over, so a page of 100 costs a few percent more to
-//! parse than without the probe, and nothing more when its issues agree with the client.
+//! Only one issue's bytes are read again (a few times over): on a page of 100 issues with
+//! their comments and worklogs (880 KB), 0.13 ms beside the page's 6.5 ms parse in an
+//! optimized build, about 2%; a 10,000-issue sync spends about 13 ms on it.
 
 use std::collections::BTreeMap;
 use std::fmt;
