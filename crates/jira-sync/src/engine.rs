@@ -137,6 +137,13 @@ pub struct SyncSummary {
     /// brought in (with webhooks healthy, near 0 for an incremental run).
     #[serde(default)]
     pub missed_by_webhooks: u64,
+    /// Ways the run's samples of Jira's answers differed from what the sync reads, each
+    /// counted once.
+    #[serde(default)]
+    pub drifts: u64,
+    /// Of those, the ones never seen before for the project (each logged as a WARN).
+    #[serde(default)]
+    pub new_drifts: u64,
     /// Requests to Jira, retries included.
     pub requests: u64,
     pub seconds: f64,
@@ -180,6 +187,9 @@ pub struct RunState {
     /// Issues committed since the last read of changelogs.
     #[serde(default)]
     history_owed: u64,
+    /// The schema drifts the run has seen (`drift`), each once.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) drifts_seen: Vec<String>,
     /// Issues read so far, those outside a tracked scope included (for progress).
     pub read: u64,
     pub summary: SyncSummary,
@@ -396,6 +406,7 @@ impl SyncEngine {
             partitions: Vec::new(),
             issues_done: false,
             history_owed: 0,
+            drifts_seen: Vec::new(),
             read: 0,
             summary: SyncSummary { project: project.to_owned(), ..SyncSummary::default() },
         };
@@ -493,6 +504,7 @@ impl SyncEngine {
             return Err(error);
         }
         let project = state.project.as_str();
+        self.report_failure_drifts(project, &error).await;
         let details = serde_json::json!({ "code": error.code(), "advice": error.advice() });
         tracing::error!(code = error.code(), %error, "sync failed");
         let message = error.to_string();
@@ -597,6 +609,7 @@ impl SyncEngine {
     /// Commits a page of the search: its issues not committed already, their children and
     /// the cursor; the state moves on to the next page.
     async fn commit_page(&self, state: &mut RunState, page: SearchPage) -> Result<(), SyncError> {
+        self.note_drifts(state, page.drifts).await?;
         let issues: Vec<DataIssue> =
             page.issues.into_iter().filter(|issue| !state.is_edge(issue)).collect();
         if let Some(newest) = issues.iter().filter_map(|i| i.updated).max() {

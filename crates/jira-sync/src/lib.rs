@@ -12,9 +12,11 @@
 //! applies Jira's webhook deliveries as hints (the issues re-read, committed like a page),
 //! and [`webhook_function`] runs that as the worker's durable steps. `history` reads the
 //! changelogs of the issues both wrote and stores them with their time in status, cycle and
-//! lead times.
+//! lead times. `drift` counts and reports how the samples of Jira's answers differ from what
+//! the sync reads, each drift logged once per project.
 
 mod batch;
+mod drift;
 pub mod engine;
 pub mod function;
 mod history;

@@ -240,9 +240,12 @@ impl SyncEngine {
             None => Fetcher::start(&self.jira, state, self.options.batch_size),
         };
         let mut issues = Vec::new();
-        for (index, page) in fetcher.next_pages().await? {
+        let mut drifts = Vec::new();
+        for (index, mut page) in fetcher.next_pages().await? {
+            drifts.append(&mut page.drifts);
             issues.extend(state.partitions[index].take(page));
         }
+        self.note_drifts(state, drifts).await?;
         state.issues_done = state.partitions.iter().all(|p| p.done);
         self.commit_issues(state, issues).await?;
         Ok((!state.issues_done).then_some(fetcher))

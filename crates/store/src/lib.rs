@@ -19,6 +19,8 @@
 //! - `history`: the issues' changelogs (`issue_changes`), stored each change once, and what
 //!   they say (time in status, cycle and lead times), recomputed in the same transaction;
 //!   `flow` is that arithmetic, pure.
+//! - `drifts`: the ways Jira's answers were seen to differ from what the sync reads
+//!   (`schema_drifts`), each kept once per project.
 
 use std::fmt;
 use std::sync::Arc;
@@ -27,6 +29,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use tracing::instrument;
 
 pub mod config;
+mod drifts;
 pub mod error;
 mod flow;
 mod history;
@@ -48,7 +51,7 @@ pub use config::{Backend, StoreConfig};
 pub use error::StoreError;
 pub use listing::{IssueFilter, IssueKeyset};
 pub use model::{
-    Authored, Comment, DeliveryRecord, Flow, Issue, IssueBatch, IssueChange, IssueHistory,
+    Authored, Comment, DeliveryRecord, Drift, Flow, Issue, IssueBatch, IssueChange, IssueHistory,
     IssueRecord, JiraUser, ListedIssue, ProjectCounts, Sprint, StatusDuration, Stored, Sweep,
     TableCounts, TeamMember, TrackedProject, Worklog,
 };

@@ -349,3 +349,16 @@ pub struct DeliveryRecord {
     /// When the re-read of its issue was committed.
     pub applied_ms: Option<i64>,
 }
+
+/// A way Jira's answers were seen to differ from what the sync reads (`schema_drifts`):
+/// `entity`, `path` and `kind` are its identity, `sample` what was seen first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Drift {
+    /// `issue`, `comment` or `worklog`.
+    pub entity: String,
+    /// Dotted, from the entity: `fields.status.statusCategory.key`.
+    pub path: String,
+    /// `missing`, `type` or `new`.
+    pub kind: String,
+    pub sample: String,
+}

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 
+use super::drift::SchemaDrift;
 use crate::ClientError;
 use crate::http::Failure;
 
@@ -142,11 +143,15 @@ pub struct JiraDataError {
     pub advice: &'static str,
     /// How long Jira asked to wait (rate limits).
     pub retry_after: Option<Duration>,
+    /// For a search page that could not be read: the drifts of the issue at fault, so that
+    /// the failure is also recorded as what changed.
+    pub drifts: Vec<SchemaDrift>,
 }
 
 impl JiraDataError {
     pub fn new(code: ErrorCode, status: Option<u16>, message: impl Into<String>) -> Self {
-        Self { code, status, message: message.into(), advice: code.advice(), retry_after: None }
+        let message = message.into();
+        Self { code, status, message, advice: code.advice(), retry_after: None, drifts: Vec::new() }
     }
 
     pub fn is_retryable(&self) -> bool {
@@ -159,6 +164,15 @@ impl JiraDataError {
             ErrorCode::SchemaMismatch,
             Some(200),
             format!("{what}: Jira answered with an unexpected shape: {problem}"),
+        )
+    }
+
+    /// A 2xx whose body could not be read as the expected shape at `path`.
+    pub(crate) fn schema_mismatch_at(what: &str, path: &str, problem: &serde_json::Error) -> Self {
+        Self::new(
+            ErrorCode::SchemaMismatch,
+            Some(200),
+            format!("{what}: Jira answered with an unexpected shape at {path}: {problem}"),
         )
     }
 }

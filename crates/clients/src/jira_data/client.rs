@@ -186,8 +186,9 @@ impl JiraData for JiraDataClient {
         if let Some(token) = next_page_token {
             body["nextPageToken"] = json!(token);
         }
-        let page: WireSearchPage = self.post("/rest/api/3/search/jql", &body).await?;
-        Ok(page.into_page(self.custom_fields()))
+        let path = "/rest/api/3/search/jql";
+        let answer = self.post_answer(path, &body).await?;
+        WireSearchPage::read(&format!("POST {path}"), &answer, fields, self.custom_fields())
     }
 
     #[tracing::instrument(skip_all)]

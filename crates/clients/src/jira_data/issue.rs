@@ -4,10 +4,13 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use serde::de::{MapAccess, Visitor};
+use serde::de::{self, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
+use serde_json::value::RawValue;
 
+use super::classify::JiraDataError;
+use super::drift::{SchemaDrift, issue_drifts};
 use super::time;
 use super::types::{CommentPage, DataUser, Sprint, WorklogPage};
 
@@ -88,6 +91,8 @@ pub struct SearchPage {
     pub issues: Vec<DataIssue>,
     pub next_page_token: Option<String>,
     pub is_last: bool,
+    /// How the page's first issue differs from what the client reads (`drift`).
+    pub drifts: Vec<SchemaDrift>,
 }
 
 /// Where the custom fields are on this site.
@@ -101,11 +106,47 @@ pub(super) struct CustomFields<'a> {
 #[serde(rename_all = "camelCase")]
 pub(super) struct WireSearchPage {
     #[serde(default)]
-    issues: Vec<WireIssue>,
+    issues: SampledIssues,
     #[serde(default)]
     next_page_token: Option<String>,
     #[serde(default)]
     is_last: Option<bool>,
+}
+
+/// A page's issues, the first also kept as it came: the sample the drift probe reads, at the
+/// cost of reading that one issue's bytes twice more.
+#[derive(Default)]
+struct SampledIssues {
+    issues: Vec<WireIssue>,
+    first: Option<Box<RawValue>>,
+}
+
+impl<'de> Deserialize<'de> for SampledIssues {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_seq(SampledVisitor)
+    }
+}
+
+struct SampledVisitor;
+
+impl<'de> Visitor<'de> for SampledVisitor {
+    type Value = SampledIssues;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a list of issues")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<SampledIssues, A::Error> {
+        let Some(first) = seq.next_element::<Box<RawValue>>()? else {
+            return Ok(SampledIssues::default());
+        };
+        let mut issues = Vec::with_capacity(seq.size_hint().unwrap_or(0) + 1);
+        issues.push(serde_json::from_str(first.get()).map_err(de::Error::custom)?);
+        while let Some(issue) = seq.next_element()? {
+            issues.push(issue);
+        }
+        Ok(SampledIssues { issues, first: Some(first) })
+    }
 }
 
 #[derive(Deserialize)]
@@ -199,14 +240,70 @@ struct Named {
 }
 
 impl WireSearchPage {
-    pub(super) fn into_page(self, custom: CustomFields<'_>) -> SearchPage {
+    /// The answer to `what`, a search for `requested`. One that does not parse is an error
+    /// naming the value at fault, with the drifts of its issue, when an issue is at fault.
+    pub(super) fn read(
+        what: &str,
+        body: &[u8],
+        requested: &[&str],
+        custom: CustomFields<'_>,
+    ) -> Result<SearchPage, JiraDataError> {
+        let problem = match serde_json::from_slice::<Self>(body) {
+            Ok(page) => return Ok(page.into_page(requested, custom)),
+            Err(problem) => problem,
+        };
+        tracing::warn!(what, error = %problem, "unparseable Jira answer");
+        Err(match unreadable_issue(body, requested, custom) {
+            Some(Unreadable { path, problem, drifts }) => {
+                JiraDataError { drifts, ..JiraDataError::schema_mismatch_at(what, &path, &problem) }
+            }
+            None => JiraDataError::schema_mismatch(what, &problem),
+        })
+    }
+
+    fn into_page(self, requested: &[&str], custom: CustomFields<'_>) -> SearchPage {
         let next_page_token = self.next_page_token.filter(|token| !token.is_empty());
+        let first = self.issues.first.as_deref();
         SearchPage {
             is_last: self.is_last.unwrap_or(next_page_token.is_none()) || next_page_token.is_none(),
-            issues: self.issues.into_iter().map(|issue| issue.into_issue(custom)).collect(),
+            drifts: first.map(|raw| issue_drifts(raw, requested, custom)).unwrap_or_default(),
+            issues: self.issues.issues.into_iter().map(|issue| issue.into_issue(custom)).collect(),
             next_page_token,
         }
     }
+}
+
+/// The first issue of a page that cannot be read: where, why, and its drifts.
+struct Unreadable {
+    /// From the page's root: `issues[3].fields.summary`.
+    path: String,
+    problem: serde_json::Error,
+    drifts: Vec<SchemaDrift>,
+}
+
+/// Reads a page that did not parse issue by issue, tracking the path, to find the first
+/// issue that does not; `None` when the page is no list of issues, or they all parse.
+fn unreadable_issue(
+    body: &[u8],
+    requested: &[&str],
+    custom: CustomFields<'_>,
+) -> Option<Unreadable> {
+    #[derive(Deserialize)]
+    struct RawIssues<'a> {
+        #[serde(borrow, default)]
+        issues: Vec<&'a RawValue>,
+    }
+    let page: RawIssues<'_> = serde_json::from_slice(body).ok()?;
+    page.issues.iter().enumerate().find_map(|(index, raw)| {
+        let mut issue = serde_json::Deserializer::from_str(raw.get());
+        let error = serde_path_to_error::deserialize::<_, WireIssue>(&mut issue).err()?;
+        let path = match error.path().iter().next() {
+            Some(_) => format!("issues[{index}].{}", error.path()),
+            None => format!("issues[{index}]"),
+        };
+        let drifts = issue_drifts(raw, requested, custom);
+        Some(Unreadable { path, problem: error.into_inner(), drifts })
+    })
 }
 
 impl WireIssue {
@@ -268,13 +365,14 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use crate::jira_data::{DriftKind, ErrorCode};
 
     const CUSTOM: CustomFields<'static> =
         CustomFields { sprint: "customfield_10020", story_points: "customfield_10016" };
 
     #[test]
     fn fields_map_with_offsets_custom_fields_and_embedded_pages() {
-        let page: WireSearchPage = serde_json::from_value(json!({
+        let page: WireSearchPage = serde_json::from_str(&json!({
             "issues": [{
                 "id": "10001", "key": "KAN-1", "expand": "x",
                 "fields": {
@@ -297,9 +395,9 @@ mod tests {
                 }
             }],
             "isLast": true,
-        }))
+        }).to_string())
         .unwrap();
-        let page = page.into_page(CUSTOM);
+        let page = page.into_page(&[], CUSTOM);
         let issue = &page.issues[0];
         assert!(page.is_last && page.next_page_token.is_none());
         assert_eq!(issue.project_key(), Some("KAN"));
@@ -311,5 +409,54 @@ mod tests {
         assert_eq!(issue.story_points, Some(5.0));
         assert!(!issue.comments_complete());
         assert!(!issue.worklogs_complete(), "worklogs were not asked for");
+    }
+
+    #[test]
+    fn only_a_page_s_first_issue_is_sampled_for_drift() {
+        let body = json!({ "issues": [
+            { "id": "1", "key": "KAN-1", "fields": { "summary": "Sampled" } },
+            { "id": "2", "key": "KAN-2", "fields": { "summary": "Not", "extra": 1 } },
+        ] });
+        let page =
+            WireSearchPage::read("POST /search", body.to_string().as_bytes(), &["summary"], CUSTOM);
+        let page = page.unwrap();
+        assert_eq!(page.issues.len(), 2);
+        assert_eq!(page.drifts, []);
+        let body = json!({ "issues": [{ "id": "1", "fields": { "title": "Renamed" } }] });
+        let page =
+            WireSearchPage::read("POST /search", body.to_string().as_bytes(), &["summary"], CUSTOM);
+        let kinds: Vec<_> = page.unwrap().drifts.into_iter().map(|d| (d.path, d.kind)).collect();
+        assert_eq!(
+            kinds,
+            [
+                ("fields.summary".to_owned(), DriftKind::Missing),
+                ("fields.title".to_owned(), DriftKind::New)
+            ]
+        );
+    }
+
+    #[test]
+    fn a_page_that_cannot_be_read_names_the_value_at_fault_with_its_drifts() {
+        let body = json!({ "issues": [
+            { "id": "1", "key": "KAN-1", "fields": { "summary": "Fine" } },
+            { "id": "2", "key": "KAN-2", "fields": { "summary": 42 } },
+        ] });
+        let error =
+            WireSearchPage::read("POST /search", body.to_string().as_bytes(), &["summary"], CUSTOM)
+                .unwrap_err();
+        assert_eq!(error.code, ErrorCode::SchemaMismatch);
+        let expected = "POST /search: Jira answered with an unexpected shape at \
+                        issues[1].fields.summary: invalid type: integer `42`, expected a string";
+        assert!(error.message.starts_with(expected), "{}", error.message);
+        let drifts: Vec<_> = error.drifts.iter().map(|d| (d.path.as_str(), d.kind)).collect();
+        assert_eq!(drifts, [("fields.summary", DriftKind::Retyped)]);
+
+        let proxy =
+            WireSearchPage::read("POST /search", b"<html>", &["summary"], CUSTOM).unwrap_err();
+        assert!(
+            !proxy.message.contains("shape at") && proxy.drifts.is_empty(),
+            "{}",
+            proxy.message
+        );
     }
 }

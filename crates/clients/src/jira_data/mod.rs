@@ -11,12 +11,14 @@
 //!   tolerantly; `adf` flattens Atlassian Document Format ([`adf_to_text`]); `time` reads
 //!   Jira's timestamps; `changelog` reads issues' change histories ([`ChangelogPage`]);
 //!   `jql` writes the sync's JQL ([`project_issues_jql`],
-//!   [`issues_by_id_jql`]).
+//!   [`issues_by_id_jql`]); `drift` compares a sample of each search page with what the
+//!   client reads ([`SchemaDrift`]).
 
 mod adf;
 mod changelog;
 mod classify;
 mod client;
+mod drift;
 mod issue;
 mod jql;
 mod time;
@@ -39,6 +41,7 @@ pub use changelog::{
 pub use classify::{ErrorCode, JiraDataError};
 pub use client::JiraDataClient;
 use clockwork_core::config::{ConfigError, Lookup, process_env};
+pub use drift::{DriftEntity, DriftKind, SchemaDrift};
 pub use issue::{DataIssue, IssueProject, SYNC_FIELDS, SearchPage};
 pub use jql::{
     IdRange, issues_by_id_jql, partition_issues_jql, project_ids_jql, project_issues_jql,

@@ -51,10 +51,18 @@ impl JiraDataClient {
         path: &str,
         body: &serde_json::Value,
     ) -> Result<T, JiraDataError> {
+        parse(&format!("POST {path}"), &self.post_answer(path, body).await?)
+    }
+
+    /// `POST path` with a JSON body that only reads: the answer's bytes, for the caller to read.
+    pub(super) async fn post_answer(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> Result<Bytes, JiraDataError> {
         let what = format!("POST {path}");
         let build = |http: &reqwest::Client| self.authed(http.post(self.url(path))).json(body);
-        let body = self.fetch(&what, build).await?;
-        parse(&what, &body)
+        self.fetch(&what, build).await
     }
 
     async fn fetch(

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use clockwork_store::{
-    Backend, FeedCursors, JiraUser, LogLevel, Store, StoreConfig, StoreError, SyncEntity,
+    Backend, Drift, FeedCursors, JiraUser, LogLevel, Store, StoreConfig, StoreError, SyncEntity,
     SyncStatus, TableCounts, TeamMember,
 };
 use serde_json::json;
@@ -13,13 +13,14 @@ use serde_json::json;
 use crate::Kind;
 use crate::fixtures::{self, PROJECT};
 
-const TABLES: [&str; 16] = [
+const TABLES: [&str; 17] = [
     "comments",
     "issue_changes",
     "issue_sprints",
     "issues",
     "jira_users",
     "project_tracked_users",
+    "schema_drifts",
     "sprints",
     "sync_jobs",
     "sync_leases",
@@ -46,6 +47,22 @@ on_both_databases! { crate::run, crate::TestDb;
             Kind::Postgres => Backend::Postgres,
         };
         assert_eq!(store.backend(), expected);
+    }
+
+    async fn a_drift_is_new_once_per_project_whatever_its_sample(db) {
+        let store = db.store().await;
+        let drift = Drift {
+            entity: "issue".into(),
+            path: "fields.summary".into(),
+            kind: "missing".into(),
+            sample: "absent".into(),
+        };
+        assert!(store.record_drift(PROJECT, &drift).await.unwrap());
+        let resampled = Drift { sample: "absent; there: title".into(), ..drift.clone() };
+        assert!(!store.record_drift(PROJECT, &resampled).await.unwrap());
+        assert!(store.record_drift("OPS", &drift).await.unwrap(), "another project's own");
+        let retyped = Drift { kind: "type".into(), ..drift };
+        assert!(store.record_drift(PROJECT, &retyped).await.unwrap(), "another kind, another drift");
     }
 
     async fn missing_sqlite_folder_and_file_are_created(db) {

@@ -11,7 +11,9 @@
 //!   bulk generation of whole projects ([`FakeJira::seed_project`]).
 //! - `site`: site-wide conditions: outages, suspension, expired-token 200s, rate-limit
 //!   signals, and the peak of requests in flight.
-//! - `render`: the JSON of users, projects, issues, comments, worklogs, boards and sprints.
+//! - `render`: the JSON of users, projects, issues, comments, worklogs, boards and sprints,
+//!   and the shape changes a test asks for ([`FakeJira::rename_issue_field`],
+//!   [`FakeJira::set_issue_json`]).
 //! - `jql`: the JQL subset search understands (and its lexer).
 //! - `routes`: Basic auth, users, issues, the removed `/search`, `/status`; `search`:
 //!   `search/jql` and approximate counts; `activity`: per-issue comments and worklogs;
@@ -93,6 +95,8 @@ struct JiraData {
     field_page_cap: Option<i64>,
     /// How long worklog changes stay out of the change feeds (Jira: the last minute).
     feed_lag: Option<Duration>,
+    /// Fields renamed and values changed in every issue served.
+    shape_changes: render::ShapeChanges,
     site: site::Site,
     sessions: sessions::Sessions,
     webhooks: webhooks::Registry,
@@ -307,5 +311,19 @@ impl FakeJira {
     /// `nextPageToken` rather than trust the size they asked for.
     pub fn set_search_page_cap(&self, cap: usize) {
         self.shared.data().field_page_cap = Some(i64::try_from(cap).unwrap_or(i64::MAX));
+    }
+
+    /// Serves every issue's field `from` as `to`, as after the field is renamed on Jira; a
+    /// later rename of `from` replaces this one.
+    pub fn rename_issue_field(&self, from: &str, to: &str) {
+        self.shared.edit().shape_changes.rename(from, to);
+    }
+
+    /// Serves every issue with `value` at `pointer`, a JSON pointer into the `IssueBean`
+    /// (`/fields/summary`, `/fields/status/statusCategory/key`; its parent must be an object),
+    /// or without what is there for `None`: as after Jira changes its shapes. A later change
+    /// of the same pointer replaces this one.
+    pub fn set_issue_json(&self, pointer: &str, value: Option<serde_json::Value>) {
+        self.shared.edit().shape_changes.set(pointer, value);
     }
 }

@@ -1,5 +1,6 @@
 //! `IssueBean`: the fields a request selects, with `comment` and `worklog` embedded the way
-//! search truncates them (at most 20 each, with the real `total`).
+//! search truncates them (at most 20 each, with the real `total`), and the shape changes a
+//! test made ([`ShapeChanges`]).
 
 use serde_json::{Map, Value, json};
 
@@ -74,6 +75,48 @@ impl FieldSelection {
     /// Whether only `id` and/or `key` were asked for (the largest search pages).
     pub(in crate::jira) fn id_or_key_only(&self) -> bool {
         !self.all && self.include.iter().all(|f| f == "id" || f == "key")
+    }
+}
+
+/// Changes to the shape of every issue served, as when Jira's own shapes change.
+#[derive(Debug, Default)]
+pub(in crate::jira) struct ShapeChanges {
+    /// (from, to): fields served under another name.
+    renames: Vec<(String, String)>,
+    /// (JSON pointer, value): values set, or removed (`None`).
+    values: Vec<(String, Option<Value>)>,
+}
+
+impl ShapeChanges {
+    /// Serves field `from` as `to`, replacing an earlier rename of `from`.
+    pub(in crate::jira) fn rename(&mut self, from: &str, to: &str) {
+        self.renames.retain(|(renamed, _)| renamed != from);
+        self.renames.push((from.to_owned(), to.to_owned()));
+    }
+
+    /// Serves `value` at `pointer` (removes what is there for `None`), replacing an earlier
+    /// change of `pointer`.
+    pub(in crate::jira) fn set(&mut self, pointer: &str, value: Option<Value>) {
+        self.values.retain(|(changed, _)| changed != pointer);
+        self.values.push((pointer.to_owned(), value));
+    }
+
+    fn apply(&self, issue: &mut Value) {
+        if let Some(fields) = issue.get_mut("fields").and_then(Value::as_object_mut) {
+            for (from, to) in &self.renames {
+                if let Some(value) = fields.remove(from) {
+                    fields.insert(to.clone(), value);
+                }
+            }
+        }
+        for (pointer, value) in &self.values {
+            let Some((parent, key)) = pointer.rsplit_once('/') else { continue };
+            let Some(Value::Object(parent)) = issue.pointer_mut(parent) else { continue };
+            match value {
+                Some(value) => parent.insert(key.to_owned(), value.clone()),
+                None => parent.remove(key),
+            };
+        }
     }
 }
 
@@ -246,6 +289,7 @@ impl Renderer<'_> {
             "key": issue.key,
         });
         value["fields"] = Value::Object(fields);
+        self.data.shape_changes.apply(&mut value);
         value
     }
 }

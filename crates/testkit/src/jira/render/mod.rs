@@ -15,7 +15,7 @@ use chrono_tz::Tz;
 use serde_json::{Value, json};
 
 use super::{FakeProject, FakeUser, JiraData};
-pub(super) use issue::{FieldSelection, status_id};
+pub(super) use issue::{FieldSelection, ShapeChanges, status_id};
 
 /// Renders values with links relative to the fake's base URL.
 #[derive(Debug)]
