@@ -1,7 +1,8 @@
 //! Shared pieces of the benchmark binaries (`src/bin/*`): building the release binaries they
 //! measure, child processes that never outlive the bench, the seeded cache value, a minimal
 //! HTTP/1.1 response reader, latency summaries, this process's peak RSS and scheduler times
-//! ([`process`]), and the Jira sync bench's parts ([`jira_sync`]).
+//! ([`process`]), `clockwork-local serve` as a child ([`serve`]), and the Jira sync bench's
+//! parts ([`jira_sync`]).
 //!
 //! Performance is reported by the binaries printing figures and ratios; nothing here asserts
 //! on timings.
@@ -12,6 +13,7 @@ pub mod http1;
 pub mod jira_sync;
 pub mod process;
 pub mod seed;
+pub mod serve;
 pub mod stats;
 
 use std::net::{Ipv4Addr, SocketAddr, TcpListener};

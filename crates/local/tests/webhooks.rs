@@ -1,14 +1,19 @@
 //! `clockwork-local webhooks …` as a person runs it: the real binary against a fake Jira
-//! started here (so what it registered can be read back), with a store of its own.
+//! started here (so what it registered can be read back), with a store of its own; and the
+//! deliveries of the registered webhook reaching `serve`'s store.
 
-use std::process::Output;
+use std::process::{Command, Output};
 use std::time::Duration;
 
 use clockwork_store::{Store, StoreConfig};
 use clockwork_testkit::jira::FakeJira;
+use demo::{Server, serve_with};
+use serde_json::{Value, json};
 use support::local;
 use tempfile::TempDir;
 
+#[path = "support/demo.rs"]
+mod demo;
 mod support;
 
 const EMAIL: &str = "admin@acme.example";
@@ -42,17 +47,22 @@ impl Site {
         }
     }
 
-    /// Runs the binary with the site's settings and `JIRA_WEBHOOK_SECRET` set.
-    async fn run(&self, args: &[&str]) -> Output {
-        let mut command = local();
+    /// The site's settings and `JIRA_WEBHOOK_SECRET`.
+    fn configure(&self, command: &mut Command) {
         command
             .env("DATABASE_URL", self.database_url())
             .env("JIRA_BASE_URL", self.jira.base_url())
             .env("ATLASSIAN_EMAIL", EMAIL)
             .env("ATLASSIAN_API_TOKEN", API_TOKEN)
             .env("JIRA_OAUTH_ACCESS_TOKEN", APP_TOKEN)
-            .env("JIRA_WEBHOOK_SECRET", RECEIVER_SECRET)
-            .args(args);
+            .env("JIRA_WEBHOOK_SECRET", RECEIVER_SECRET);
+    }
+
+    /// Runs the binary with the site's settings.
+    async fn run(&self, args: &[&str]) -> Output {
+        let mut command = local();
+        self.configure(&mut command);
+        command.args(args);
         // The fake serves on this runtime's other threads while the binary runs.
         tokio::task::spawn_blocking(move || command.output().expect("run clockwork-local"))
             .await
@@ -270,4 +280,68 @@ async fn untracking_a_project_says_to_re_register_the_webhooks() {
     site.track(&["KAN"]).await;
     let said = site.ok(&["projects", "untrack", "KAN"]).await;
     assert!(said.contains("webhooks register"), "{said}");
+}
+
+/// How long a delivery may take to show: coalescing delays each apply by a few seconds.
+const APPLIED_WITHIN: Duration = Duration::from_secs(30);
+
+impl Site {
+    /// `serve` with the site's settings (auth off) over the project `key` tracked and synced
+    /// with 3 issues, its admin webhook registered to deliver to the server, signed.
+    async fn serving(&self, key: &str) -> Server {
+        self.jira.seed_project(key, 3, 0, 0);
+        self.ok(&["projects", "track", key]).await;
+        self.ok(&["sync", "jira", "--project", key]).await;
+        let server = serve_with(|command| {
+            self.configure(command);
+            command.env("AUTH_DISABLED", "true");
+        });
+        let url = format!("{}/api/webhooks/jira", server.base);
+        self.ok(&["webhooks", "register", "--url", &url, "--secret", RECEIVER_SECRET]).await;
+        server
+    }
+}
+
+/// Asks `serve`'s GraphQL for `issue(key)`'s summary until `wanted` says yes (at most
+/// [`APPLIED_WITHIN`]); the last answer.
+async fn issue_until(server: &Server, key: &str, wanted: impl Fn(&Value) -> bool) -> Value {
+    let http = clockwork_testkit::http_client();
+    let query = json!({ "query": format!("{{ issue(key: \"{key}\") {{ key summary }} }}") });
+    let deadline = tokio::time::Instant::now() + APPLIED_WITHIN;
+    loop {
+        let answer = http.post(format!("{}/api/graphql", server.base)).json(&query).send().await;
+        let answer: Value = answer.expect("POST /api/graphql").json().await.expect("JSON");
+        let issue = answer["data"]["issue"].clone();
+        if wanted(&issue) || tokio::time::Instant::now() >= deadline {
+            return issue;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_edit_on_jira_reaches_the_store_through_the_registered_webhook_with_serve_running() {
+    let site = Site::new().await;
+    let server = site.serving("KAN").await;
+    let synced = issue_until(&server, "KAN-2", |issue| !issue.is_null()).await;
+    assert_eq!(synced["key"], "KAN-2", "synced before the edit");
+
+    assert!(site.jira.update_issue("KAN-2", |issue| issue.summary = "Edited on Jira".into()));
+    let event = site.jira.webhook_event("jira:issue_updated", "KAN-2").expect("an issue");
+    assert_eq!(site.jira.deliver(&event).await, [202], "signed and accepted");
+    let issue = issue_until(&server, "KAN-2", |issue| issue["summary"] == "Edited on Jira").await;
+    assert_eq!(issue["summary"], "Edited on Jira", "{issue}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_issue_deleted_on_jira_leaves_the_queries_through_the_registered_webhook() {
+    let site = Site::new().await;
+    let server = site.serving("KAN").await;
+    assert!(!issue_until(&server, "KAN-3", |issue| !issue.is_null()).await.is_null());
+
+    let event = site.jira.webhook_event("jira:issue_deleted", "KAN-3").expect("an issue");
+    assert!(site.jira.remove_issue("KAN-3"));
+    assert_eq!(site.jira.deliver(&event).await, [202]);
+    let issue = issue_until(&server, "KAN-3", Value::is_null).await;
+    assert!(issue.is_null(), "still listed: {issue}");
 }

@@ -5,7 +5,8 @@
 //!
 //! - [`faults`]: what every fake shares: serving on port 0, per-endpoint request counts keyed
 //!   `"METHOD /path/template"`, injected faults ([`Fault`]) and added latency.
-//! - [`jira`]: [`FakeJira`], Jira Cloud REST v3 (users, issues, `search/jql` with a JQL subset).
+//! - [`jira`]: [`FakeJira`], Jira Cloud REST v3 (users, issues, `search/jql` with a JQL subset),
+//!   and the webhook deliveries Jira Cloud sends ([`jira::WebhookEvent`]).
 //! - [`clockwork`]: [`FakeClockwork`], the Clockwork Pro public API (worklogs, start and stop).
 //! - [`upstash`]: a fake Upstash REST server.
 //! - [`redis_db`]: a Redis database leased to one test, for the architecture's fixed keys.
@@ -34,7 +35,9 @@ pub mod upstash;
 pub use clockwork::{FakeAuthor, FakeClockwork, FakeTimer, FakeWorklog};
 pub use demo::{Demo, start_demo};
 pub use faults::Fault;
-pub use jira::{FakeAdminWebhook, FakeDynamicWebhook, FakeIssue, FakeJira, FakeProject, FakeUser};
+pub use jira::{
+    FakeAdminWebhook, FakeDynamicWebhook, FakeIssue, FakeJira, FakeProject, FakeUser, WebhookEvent,
+};
 pub use receiver::{ReceivedRequest, WebhookReceiver};
 pub use smtp::{ReceivedMail, SmtpSink};
 

@@ -35,17 +35,16 @@
 //! share the cores, while redis-benchmark is a single C thread. Note the load average printed.
 //! Child processes are killed on every exit path.
 
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
 use clap::{Parser, ValueEnum};
 use clockwork_bench::children::{ChildGuard, install_exit_handlers};
+use clockwork_bench::serve::LocalServer;
 use clockwork_bench::stats::{Summary, ms};
 use clockwork_bench::{REDIS_DB, REDIS_HOST, REDIS_PORT, build, http1, seed};
 use tokio::io::AsyncWriteExt;
@@ -53,8 +52,6 @@ use tokio::io::AsyncWriteExt;
 const TARGET_RATIO: f64 = 0.5;
 /// `clockwork-local` is a long-running server: built for speed, not size.
 const PROFILE: &str = "server";
-const BANNER_PREFIX: &str = "clockwork-local listening on http://";
-const STARTUP_LIMIT: Duration = Duration::from_secs(60);
 const CONNECT_LIMIT: Duration = Duration::from_secs(2);
 const REQUEST_LIMIT: Duration = Duration::from_secs(5);
 
@@ -131,7 +128,7 @@ fn main() -> Result<()> {
     let mut redis = runtime.block_on(clockwork_bench::redis_connection())?;
     let (key, value) = runtime.block_on(seed::seed_timers(&mut redis, usize::from(args.timers)))?;
 
-    let server = Server::start(&server_bin, &root)?;
+    let server = start_server(&server_bin, &root)?;
     let (path, key, value, body_len) = match args.route {
         BenchRoute::TimersActive => {
             let path = seed::timers_active_path();
@@ -182,61 +179,21 @@ fn main() -> Result<()> {
     Ok(())
 }
 
-/// The running local server; killed when dropped.
-struct Server {
-    address: SocketAddr,
-    _child: ChildGuard,
-}
-
-impl Server {
-    fn start(bin: &Path, root: &Path) -> Result<Self> {
-        let mut command = Command::new(bin);
+/// `serve --demo` with Redis database 14 as its cache and nothing else shared.
+fn start_server(bin: &Path, root: &Path) -> Result<LocalServer> {
+    let server = LocalServer::start(bin, root, |command| {
         command
-            .args(["serve", "--demo", "--port", "0"])
-            .current_dir(root)
+            .arg("--demo")
             .env("REDIS_URL", clockwork_bench::redis_url())
-            .env("RUST_LOG", "warn")
             // Redis must be the cache and nothing else shared is wanted.
             .env_remove("UPSTASH_REDIS_REST_URL")
             .env_remove("UPSTASH_REDIS_REST_TOKEN")
-            .env_remove("SQS_QUEUE_URL")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit());
-        let child = ChildGuard::spawn("clockwork-local serve", &mut command)?;
-        let stdout = child.take_stdout().context("the server's stdout was not piped")?;
-        // Drain stdout for the server's whole life: a closed pipe would fail its banner writes.
-        let (lines_tx, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                // Once the bench stops listening, lines are dropped but still read.
-                let _ = lines_tx.send(line);
-            }
-        });
-        let first = match lines.recv_timeout(STARTUP_LIMIT) {
-            Ok(line) => line,
-            Err(mpsc::RecvTimeoutError::Timeout) => {
-                bail!("clockwork-local printed nothing within {} s", STARTUP_LIMIT.as_secs())
-            }
-            Err(mpsc::RecvTimeoutError::Disconnected) => {
-                let status = child.try_wait()?;
-                bail!("clockwork-local exited before listening ({status:?}); see its errors above")
-            }
-        };
-        let address: SocketAddr = first
-            .strip_prefix(BANNER_PREFIX)
-            .and_then(|rest| rest.trim().parse().ok())
-            .with_context(|| format!("unexpected first line from clockwork-local: {first:?}"))?;
-        if let Ok(second) = lines.recv_timeout(Duration::from_secs(5)) {
-            let second = second.trim();
-            if second.starts_with("cache:") && !second.contains("Redis") {
-                bail!("clockwork-local is not using Redis: {second:?}");
-            }
-            eprintln!("bench: clockwork-local on {address} ({second})");
-        }
-        Ok(Self { address, _child: child })
+            .env_remove("SQS_QUEUE_URL");
+    })?;
+    if server.settings.starts_with("cache:") && !server.settings.contains("Redis") {
+        bail!("clockwork-local is not using Redis: {:?}", server.settings);
     }
+    Ok(server)
 }
 
 /// The first search, which asks the demo Jira and caches the answer: 200 with issues.

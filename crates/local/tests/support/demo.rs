@@ -1,5 +1,5 @@
-//! `serve --demo` started as a person starts it, on a free port with a store of its own;
-//! included (`#[path]`) by the tests that talk to the running server.
+//! `serve` started as a person starts it (most tests with `--demo`), on a free port with a
+//! store of its own; included (`#[path]`) by the tests that talk to the running server.
 
 #![allow(dead_code)] // each test file uses a different part
 
@@ -29,11 +29,20 @@ pub fn serve_demo() -> Server {
 
 /// `serve --demo` with the arguments and variables `configure` adds, such as `--auth`.
 pub fn serve_demo_with(configure: impl FnOnce(&mut Command)) -> Server {
+    serve_with(|command| {
+        command.arg("--demo");
+        configure(command);
+    })
+}
+
+/// `serve` with the arguments and variables `configure` adds: the upstreams' settings, or
+/// `--demo`; `DATABASE_URL`, when it sets one, replaces the server's own store.
+pub fn serve_with(configure: impl FnOnce(&mut Command)) -> Server {
     let data = tempfile::tempdir().expect("temp dir");
     let mut command = local();
     command
         .env("DATABASE_URL", format!("sqlite://{}", data.path().join("store.db").display()))
-        .args(["serve", "--demo", "--port", "0"]);
+        .args(["serve", "--port", "0"]);
     configure(&mut command);
     let mut child = command
         .stdout(Stdio::piped())

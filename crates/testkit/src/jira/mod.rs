@@ -20,13 +20,15 @@
 //!   `feed`: worklog changes and deletions since a time, worklogs by id; `directory`:
 //!   projects, assignable users, user search, the license; `agile`: boards and sprints.
 //! - `webhooks`: admin webhooks (site admin's Basic credentials) and dynamic ones (an app's
-//!   bearer token; 30-day expiry): [`FakeAdminWebhook`], [`FakeDynamicWebhook`].
+//!   bearer token; 30-day expiry): [`FakeAdminWebhook`], [`FakeDynamicWebhook`]; `deliver`:
+//!   the deliveries Jira sends them ([`WebhookEvent`], [`FakeJira::deliver`]).
 //! - `sessions`: the browser-session endpoints that hand out report-app credentials
 //!   (Connect servlet, Forge context token, GraphQL `invokeExtension`).
 
 mod activity;
 mod agile;
 mod changelog;
+mod deliver;
 mod directory;
 mod edit;
 mod feed;
@@ -51,6 +53,7 @@ use chrono::Utc;
 use chrono_tz::Tz;
 
 use crate::faults::{Control, Fault, Server};
+pub use deliver::WebhookEvent;
 pub use model::{
     FakeBoard, FakeComment, FakeIssue, FakeJiraWorklog, FakeProject, FakeSprint, FakeUser,
 };

@@ -96,9 +96,9 @@ pub(super) async fn approximate_count(State(shared): State<Arc<Shared>>, body: B
 }
 
 /// An issue as the query sees it.
-struct Candidate<'a> {
-    entry: &'a IssueEntry,
-    data: &'a JiraData,
+pub(super) struct Candidate<'a> {
+    pub(super) entry: &'a IssueEntry,
+    pub(super) data: &'a JiraData,
 }
 
 impl Subject for Candidate<'_> {

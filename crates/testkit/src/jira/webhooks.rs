@@ -75,6 +75,14 @@ impl Registry {
         self.last_id += 1;
         self.last_id
     }
+
+    pub(super) fn admin(&self) -> &[FakeAdminWebhook] {
+        &self.admin
+    }
+
+    pub(super) fn dynamic(&self) -> &[FakeDynamicWebhook] {
+        &self.dynamic
+    }
 }
 
 impl FakeJira {

@@ -1,11 +1,12 @@
 //! JSON shapes after Atlassian's OpenAPI documents: `User`, `Project` (here), `IssueBean` and its
 //! fields ([`issue`]), `Comment`, `Worklog`, and the Agile API's boards and sprints
-//! ([`activity`]). Times are written in the searching account's zone, as Jira does
-//! (`2026-02-10T09:00:00.000+0700`).
+//! ([`activity`]), and the REST v2 shapes of webhook deliveries ([`webhook`]). Times are
+//! written in the searching account's zone, as Jira does (`2026-02-10T09:00:00.000+0700`).
 
 mod activity;
 mod changelog;
 mod issue;
+mod webhook;
 
 use std::cell::RefCell;
 use std::collections::HashMap;
