@@ -9,8 +9,9 @@ use crate::jira::model::StatusCategory;
 use crate::jira::store::IssueEntry;
 use crate::jira::{FakeIssue, SPRINT_FIELD, STORY_POINTS_FIELD};
 
-/// The issue fields this fake knows, in the order it renders them.
-const KNOWN_FIELDS: [&str; 14] = [
+/// The issue fields this fake knows, in the order it renders them; the last two are the
+/// embedded comment and worklog pages.
+pub(super) const KNOWN_FIELDS: [&str; 14] = [
     "summary",
     "status",
     "project",

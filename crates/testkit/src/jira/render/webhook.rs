@@ -4,24 +4,13 @@
 
 use serde_json::{Value, json};
 
+use super::issue::KNOWN_FIELDS;
 use super::{FieldSelection, Renderer};
 use crate::jira::store::{IssueEntry, StoredComment, StoredHistory, StoredWorklog};
 
-/// The fields of the issue in issue events.
-const ISSUE_FIELDS: [&str; 12] = [
-    "summary",
-    "status",
-    "project",
-    "assignee",
-    "reporter",
-    "priority",
-    "issuetype",
-    "created",
-    "updated",
-    "resolutiondate",
-    crate::jira::SPRINT_FIELD,
-    crate::jira::STORY_POINTS_FIELD,
-];
+/// The fields of the issue in issue events: all it has but the embedded comments and
+/// worklogs.
+const ISSUE_FIELDS: &[&str] = KNOWN_FIELDS.split_at(KNOWN_FIELDS.len() - 2).0;
 /// The fewer fields of the issue in comment events.
 const COMMENT_EVENT_FIELDS: [&str; 6] =
     ["summary", "issuetype", "project", "assignee", "priority", "status"];
@@ -29,7 +18,7 @@ const COMMENT_EVENT_FIELDS: [&str; 6] =
 impl Renderer<'_> {
     /// The issue as an issue event (`for_comment: false`) or a comment event carries it.
     pub(in crate::jira) fn webhook_issue(&self, entry: &IssueEntry, for_comment: bool) -> Value {
-        let fields: &[&str] = if for_comment { &COMMENT_EVENT_FIELDS } else { &ISSUE_FIELDS };
+        let fields: &[&str] = if for_comment { &COMMENT_EVENT_FIELDS } else { ISSUE_FIELDS };
         let fields: Vec<String> = fields.iter().map(|field| (*field).to_owned()).collect();
         let mut issue = self.issue(entry, &FieldSelection::parse(&fields, false));
         if let Some(object) = issue.as_object_mut() {
