@@ -99,6 +99,19 @@ pub fn existing(
     Ok(executables)
 }
 
+/// `clockwork-local` built in `profile`, or with `skip_build` as a previous build of that
+/// profile left it.
+pub fn local_server(root: &Path, profile: &str, skip_build: bool) -> Result<PathBuf> {
+    const LOCAL: &str = "clockwork-local";
+    let executables = if skip_build {
+        let dir = if profile == "dev" { "debug" } else { profile };
+        existing(root, dir, |name| name == LOCAL)?
+    } else {
+        with_profile(root, profile, &[LOCAL.to_owned()])?
+    };
+    Ok(find(&executables, LOCAL)?.path.clone())
+}
+
 /// The executable called `name` among `executables`, or an error naming what was built.
 pub fn find<'a>(executables: &'a [Executable], name: &str) -> Result<&'a Executable> {
     executables.iter().find(|e| e.name == name).with_context(|| {

@@ -111,12 +111,7 @@ fn main() -> Result<()> {
     clockwork_core::tls::install_crypto_provider();
     let args = Args::parse();
     let root = clockwork_bench::workspace_root()?;
-    let executables = if args.skip_build {
-        build::existing(&root, PROFILE, |name| name == "clockwork-local")?
-    } else {
-        build::with_profile(&root, PROFILE, &["clockwork-local".to_owned()])?
-    };
-    let server_bin = build::find(&executables, "clockwork-local")?.path.clone();
+    let server_bin = build::local_server(&root, PROFILE, args.skip_build)?;
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -80,13 +80,7 @@ fn main() -> Result<()> {
     clockwork_core::tls::install_crypto_provider();
     let args = Args::parse();
     let root = clockwork_bench::workspace_root()?;
-    let executables = if args.skip_build {
-        let dir = if args.profile == "dev" { "debug" } else { args.profile.as_str() };
-        build::existing(&root, dir, |name| name == "clockwork-local")?
-    } else {
-        build::with_profile(&root, &args.profile, &["clockwork-local".to_owned()])?
-    };
-    let bin = build::find(&executables, "clockwork-local")?.path.clone();
+    let bin = build::local_server(&root, &args.profile, args.skip_build)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
