@@ -100,12 +100,26 @@ fn sync_jira_prints_its_summary_last() {
         summary.as_object().expect("an object").keys().map(String::as_str).collect();
     fields.sort_unstable();
     let mut expected = [
-        "project", "issues", "comments", "worklogs", "sprints", "users", "deleted", "changes",
-        "requests", "seconds",
+        "project",
+        "issues",
+        "comments",
+        "worklogs",
+        "sprints",
+        "users",
+        "deleted",
+        "changes",
+        "drifts",
+        "new_drifts",
+        "missed_by_webhooks",
+        "requests",
+        "seconds",
     ];
     expected.sort_unstable();
     assert_eq!(fields, expected);
     assert_eq!(summary["project"], "KAN");
+    // A first sync finds every issue new: none came by a webhook.
+    assert_eq!(summary["missed_by_webhooks"], summary["issues"], "{summary}");
+    assert_eq!(summary["drifts"], 0, "the demo site serves the shapes the client reads");
     for positive in ["issues", "comments", "worklogs", "sprints", "requests"] {
         assert!(summary[positive].as_u64() > Some(0), "{positive}: {summary}");
     }
