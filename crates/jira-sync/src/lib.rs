@@ -13,7 +13,8 @@
 //! and [`webhook_function`] runs that as the worker's durable steps. `history` reads the
 //! changelogs of the issues both wrote and stores them with their time in status, cycle and
 //! lead times. `drift` counts and reports how the samples of Jira's answers differ from what
-//! the sync reads, each drift logged once per project.
+//! the sync reads, each drift logged once per project. `options` holds the tunables
+//! ([`SyncOptions`]) and the environment variables that set them.
 
 mod batch;
 mod drift;
@@ -22,15 +23,15 @@ pub mod function;
 mod history;
 pub mod normalize;
 pub mod observe;
+mod options;
 mod partition;
 mod sweep;
 pub mod users;
 pub mod webhook_function;
 pub mod webhooks;
 
-pub use engine::{
-    NoProgress, Prefetched, Progress, RunState, SyncEngine, SyncError, SyncOptions, SyncSummary,
-};
+pub use engine::{NoProgress, Prefetched, Progress, RunState, SyncEngine, SyncError, SyncSummary};
 pub use function::ProjectSync;
 pub use observe::RunObserver;
+pub use options::SyncOptions;
 pub use webhook_function::{ApplyWebhooks, WebhookSummary};
