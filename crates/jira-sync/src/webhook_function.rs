@@ -129,7 +129,7 @@ impl Function for ApplyWebhooks {
             let engine = self.engine.as_ref();
             let applied: Applied = ctx
                 .step(&format!("project-{project}"), || async {
-                    engine.apply_webhooks(project, deliveries, &run_id).await.map_err(failure)
+                    engine.apply_recorded(project, deliveries, &run_id).await.map_err(failure)
                 })
                 .await?;
             summary.projects += 1;

@@ -101,31 +101,38 @@ impl SyncEngine {
         project: &str,
         deliveries: &[WebhookDelivery],
     ) -> Result<i64, SyncError> {
-        let records: Vec<DeliveryRecord> =
-            deliveries.iter().map(|delivery| record(delivery, project)).collect();
-        self.store.record_webhook_deliveries(&records).await?;
+        self.store.record_webhook_deliveries(&records(deliveries, project)).await?;
         let oldest = self.store.pending_webhook_deliveries(project, 1).await?;
         let oldest = oldest.first().map_or_else(|| self.store.now_ms(), |d| d.received_ms);
         let window = i64::try_from(self.options.webhook_window.as_millis()).unwrap_or(i64::MAX);
         Ok(oldest.saturating_add(window))
     }
 
-    /// Applies one project's deliveries, with every other delivery of the project pending,
-    /// under its lease, taken for `holder` and given back at the end:
-    /// [`SyncError::Busy`] (retryable) while a sync run holds it. Deliveries that another
-    /// run applied already cost nothing. The named issues are read again,
-    /// [`IDS_PER_SEARCH`] to a search; an issue a delivery says was deleted, and the search
-    /// no longer finds, is marked deleted. The deliveries are then recorded as applied.
-    #[tracing::instrument(skip_all, fields(project, deliveries = deliveries.len()))]
+    /// Records one project's deliveries and applies them: [`SyncEngine::apply_recorded`].
     pub async fn apply_webhooks(
         &self,
         project: &str,
         deliveries: &[WebhookDelivery],
         holder: &str,
     ) -> Result<Applied, SyncError> {
-        let own: Vec<DeliveryRecord> =
-            deliveries.iter().map(|delivery| record(delivery, project)).collect();
-        self.store.record_webhook_deliveries(&own).await?;
+        self.store.record_webhook_deliveries(&records(deliveries, project)).await?;
+        self.apply_recorded(project, deliveries, holder).await
+    }
+
+    /// Applies one project's recorded deliveries, with every other delivery of the project
+    /// pending, under its lease, taken for `holder` and given back at the end:
+    /// [`SyncError::Busy`] (retryable) while a sync run holds it. Deliveries that another
+    /// run applied already cost nothing. The named issues are read again,
+    /// [`IDS_PER_SEARCH`] to a search; an issue a delivery says was deleted, and the search
+    /// no longer finds, is marked deleted. The deliveries are then recorded as applied.
+    #[tracing::instrument(skip_all, fields(project, deliveries = deliveries.len()))]
+    pub(crate) async fn apply_recorded(
+        &self,
+        project: &str,
+        deliveries: &[WebhookDelivery],
+        holder: &str,
+    ) -> Result<Applied, SyncError> {
+        let own = records(deliveries, project);
         let ids: Vec<String> = own.iter().map(|record| record.id.clone()).collect();
         if self.store.unapplied_webhook_deliveries(&ids).await?.is_empty() {
             tracing::info!("applied already by another delivery's re-read");
@@ -211,15 +218,17 @@ impl SyncEngine {
     }
 }
 
-fn record(delivery: &WebhookDelivery, project: &str) -> DeliveryRecord {
-    DeliveryRecord {
+/// The deliveries as `webhook_deliveries` rows for `project`, not applied yet.
+fn records(deliveries: &[WebhookDelivery], project: &str) -> Vec<DeliveryRecord> {
+    let record = |delivery: &WebhookDelivery| DeliveryRecord {
         id: delivery.id.clone(),
         received_ms: delivery.received_ms,
         event: delivery.webhook_event.clone(),
         issue_id: delivery.issue_id.clone(),
         project_key: Some(project.to_owned()),
         applied_ms: None,
-    }
+    };
+    deliveries.iter().map(record).collect()
 }
 
 #[cfg(test)]
