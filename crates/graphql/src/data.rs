@@ -1,12 +1,14 @@
-//! The synced data: `Issue`, `Comment`, `Worklog`, `Sprint`, `User`, `TeamMember`. Children
-//! and accounts come through the request's loaders; comment and worklog authors arrive in
-//! the same statement as their rows.
+//! The synced data: `Issue`, `Comment`, `Worklog`, `Sprint`, `User`, `TeamMember`. An
+//! issue's comments and worklogs, with their authors, are read in the statement that lists
+//! it (when the query selects them: [`children`]); accounts, changes and members come
+//! through the request's loaders.
 
-use async_graphql::{Context, ID, Object, Result};
-use clockwork_store::{Authored, JiraUser, ListedIssue};
+use async_graphql::{Context, ID, Lookahead, Object, Result};
+use clockwork_store::{Authored, Children, JiraUser, ListedIssue};
 
+use crate::errors;
 use crate::history::{Change, DEFAULT_CHANGES, MAX_CHANGES, StatusDuration, milliseconds};
-use crate::loaders::{Account, ChangesOf, CommentsOf, Loaders, MemberOf, WorklogsOf, unshare};
+use crate::loaders::{Account, ChangesOf, Loaders, MemberOf, unshare};
 use crate::query::limit;
 use crate::scalars::{DateTime, at, at_opt};
 
@@ -42,16 +44,14 @@ impl Issue {
         self.0.sprint.clone().map(Sprint)
     }
     /// Oldest first.
-    async fn comments(&self, ctx: &Context<'_>) -> Result<Vec<Comment>> {
-        let loaded = loaders(ctx)?.load_one(CommentsOf(self.0.issue.id.clone())).await;
-        let loaded = loaded.map_err(unshare)?;
-        Ok(loaded.unwrap_or_default().into_iter().map(Comment).collect())
+    async fn comments(&self) -> Result<Vec<Comment<'_>>> {
+        let comments = self.0.comments.as_deref().ok_or_else(|| not_read("comments"))?;
+        Ok(comments.iter().map(Comment).collect())
     }
     /// By start time.
-    async fn worklogs(&self, ctx: &Context<'_>) -> Result<Vec<Worklog>> {
-        let loaded = loaders(ctx)?.load_one(WorklogsOf(self.0.issue.id.clone())).await;
-        let loaded = loaded.map_err(unshare)?;
-        Ok(loaded.unwrap_or_default().into_iter().map(Worklog).collect())
+    async fn worklogs(&self) -> Result<Vec<Worklog<'_>>> {
+        let worklogs = self.0.worklogs.as_deref().ok_or_else(|| not_read("worklogs"))?;
+        Ok(worklogs.iter().map(Worklog).collect())
     }
     async fn project_key(&self) -> &str {
         &self.0.issue.project_key
@@ -95,10 +95,25 @@ impl Issue {
     }
 }
 
-pub struct Comment(pub Authored<clockwork_store::Comment>);
+/// Which children the query selects of the issues `node` stands for, so that the statement
+/// listing them reads those too.
+pub fn children(node: &Lookahead<'_>) -> Children {
+    Children {
+        comments: node.field("comments").exists(),
+        worklogs: node.field("worklogs").exists(),
+    }
+}
+
+/// Children are read with their issue when the query selects them; one missing means the
+/// issue was listed by a path that did not look ahead (a bug, reported as such).
+fn not_read(children: &str) -> async_graphql::Error {
+    errors::coded("INTERNAL", format!("the issue's {children} were not read with it"))
+}
+
+pub struct Comment<'a>(&'a Authored<clockwork_store::Comment>);
 
 #[Object]
-impl Comment {
+impl Comment<'_> {
     async fn id(&self) -> ID {
         ID(self.0.value.id.clone())
     }
@@ -117,10 +132,10 @@ impl Comment {
     }
 }
 
-pub struct Worklog(pub Authored<clockwork_store::Worklog>);
+pub struct Worklog<'a>(&'a Authored<clockwork_store::Worklog>);
 
 #[Object]
-impl Worklog {
+impl Worklog<'_> {
     async fn id(&self) -> ID {
         ID(self.0.value.id.clone())
     }

@@ -6,21 +6,13 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
-use clockwork_store::{
-    Authored, Comment, IssueChange, JiraUser, ProjectCounts, Store, TeamMember, Worklog,
-};
+use clockwork_store::{Authored, IssueChange, JiraUser, ProjectCounts, Store, TeamMember};
 
 use crate::errors;
 
 /// Keys per statement: a page holds at most 100 issues.
 const MAX_BATCH: usize = 100;
 
-/// The comments of an issue (by issue id).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct CommentsOf(pub String);
-/// The worklogs of an issue (by issue id).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct WorklogsOf(pub String);
 /// The changelog of an issue (by issue id).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ChangesOf(pub String);
@@ -72,23 +64,11 @@ pub async fn prefetch(
         });
         people.cloned().map(Account).collect::<std::collections::HashSet<_>>()
     };
-    let comments = async {
-        if node.field("comments").exists() {
-            loaders.load_many(ids().map(CommentsOf)).await.map_err(unshare)?;
-        }
-        Ok::<_, async_graphql::Error>(())
-    };
-    let worklogs = async {
-        if node.field("worklogs").exists() {
-            loaders.load_many(ids().map(WorklogsOf)).await.map_err(unshare)?;
-        }
-        Ok(())
-    };
     let changes = async {
         if node.field("changes").exists() {
             loaders.load_many(ids().map(ChangesOf)).await.map_err(unshare)?;
         }
-        Ok(())
+        Ok::<_, async_graphql::Error>(())
     };
     let people = async {
         let accounts = accounts();
@@ -97,7 +77,7 @@ pub async fn prefetch(
         }
         Ok(())
     };
-    tokio::try_join!(comments, worklogs, changes, people)?;
+    tokio::try_join!(changes, people)?;
     Ok(())
 }
 
@@ -112,26 +92,6 @@ fn failed(error: clockwork_store::StoreError) -> Failure {
 
 fn ids<K>(keys: &[K], id: impl Fn(&K) -> &String) -> Vec<String> {
     keys.iter().map(|key| id(key).clone()).collect()
-}
-
-impl Loader<CommentsOf> for StoreLoader {
-    type Value = Vec<Authored<Comment>>;
-    type Error = Failure;
-
-    async fn load(&self, keys: &[CommentsOf]) -> Result<HashMap<CommentsOf, Self::Value>, Failure> {
-        let rows = self.store.comments_of_issues(&ids(keys, |k| &k.0)).await.map_err(failed)?;
-        Ok(group(keys, rows, |key| &key.0, |row| &row.value.issue_id))
-    }
-}
-
-impl Loader<WorklogsOf> for StoreLoader {
-    type Value = Vec<Authored<Worklog>>;
-    type Error = Failure;
-
-    async fn load(&self, keys: &[WorklogsOf]) -> Result<HashMap<WorklogsOf, Self::Value>, Failure> {
-        let rows = self.store.worklogs_of_issues(&ids(keys, |k| &k.0)).await.map_err(failed)?;
-        Ok(group(keys, rows, |key| &key.0, |row| &row.value.issue_id))
-    }
 }
 
 impl Loader<ChangesOf> for StoreLoader {

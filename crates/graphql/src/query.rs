@@ -8,7 +8,7 @@ use clockwork_core::AccountId;
 use clockwork_store::{IssueFilter, IssueKeyset};
 
 use crate::admin::{SyncJob, SyncLog, SyncLogLevel, SyncState, TrackedProject};
-use crate::data::{Issue, TeamMember, User, loaders};
+use crate::data::{self, Issue, TeamMember, User, loaders};
 use crate::errors::{self, AdminOnly, invalid};
 use crate::loaders;
 use crate::projects::{self, JiraProjectOption, JiraUserOption};
@@ -98,14 +98,14 @@ impl QueryRoot {
             assignee_account_id: assignee,
             status,
         };
+        let node = ctx.look_ahead().field("edges").field("node");
         let mut rows = deps
             .store
-            .issue_page(&filter, after.as_ref(), first + 1)
+            .issue_page(&filter, after.as_ref(), first + 1, data::children(&node))
             .await
             .map_err(errors::store)?;
         let has_next_page = rows.len() > first as usize;
         rows.truncate(first as usize);
-        let node = ctx.look_ahead().field("edges").field("node");
         loaders::prefetch(loaders(ctx)?, &node, &rows).await?;
         let edges: Vec<IssueEdge> = rows
             .into_iter()
@@ -126,7 +126,9 @@ impl QueryRoot {
 
     /// A live issue by key (`KAN-7`).
     async fn issue(&self, ctx: &Context<'_>, key: String) -> Result<Option<Issue>> {
-        let issue = Deps::of(ctx)?.store.issue_by_key(key.trim()).await.map_err(errors::store)?;
+        let children = data::children(&ctx.look_ahead());
+        let store = &Deps::of(ctx)?.store;
+        let issue = store.issue_by_key(key.trim(), children).await.map_err(errors::store)?;
         Ok(issue.map(Issue))
     }
 

@@ -6,6 +6,7 @@ mod common;
 
 use chrono::Utc;
 use clockwork_core::webhook::WebhookDelivery;
+use clockwork_store::Children;
 use clockwork_testkit::faults::Fault;
 use clockwork_testkit::on_both_databases;
 use common::Site;
@@ -17,7 +18,7 @@ const BULKFETCH: &str = "POST /rest/api/3/changelog/bulkfetch";
 const SEEDED_MOVES: i64 = 50 * (1 + 2 + 3);
 
 async fn flow_of(site: &Site, key: &str) -> clockwork_store::Flow {
-    site.store.issue_by_key(key).await.expect("read").expect("issue").flow
+    site.store.issue_by_key(key, Children::default()).await.expect("read").expect("issue").flow
 }
 
 on_both_databases! { Site::run, Site;
@@ -75,7 +76,7 @@ on_both_databases! { Site::run, Site;
         site.jira.reset_counts();
         let summary = site.sync(false).await.expect("incremental");
         assert_eq!((summary.changes, site.jira.requests(BULKFETCH)), (2, 1), "status and resolution: {summary:?}");
-        let stored = site.store.issue_by_key("KAN-2").await.expect("read").expect("issue");
+        let stored = site.store.issue_by_key("KAN-2", Children::default()).await.expect("read").expect("issue");
         let (issue, flow) = (stored.issue, stored.flow);
         let lead = issue.resolved_ms.expect("resolved") - issue.created_ms;
         assert_eq!(flow.lead_time_ms, Some(lead));

@@ -10,7 +10,7 @@
 //!   commits in one transaction with its cursor, so a killed sync resumes with nothing missed
 //!   or duplicated. Deletions are soft (`deleted_at`).
 //! - `listing`: what the APIs read: keyset pages of live issues ([`IssueFilter`],
-//!   [`IssueKeyset`]) and the children of many issues at once, each in one statement.
+//!   [`IssueKeyset`]) with the children asked for ([`Children`]), in one statement.
 //! - [`sync_state`]: cursors, statuses and the run log.
 //! - [`schedule`]: each project's schedule and health, requested runs, the atomic claim of
 //!   due runs, and the record of finished runs.
@@ -49,7 +49,7 @@ mod worklogs;
 
 pub use config::{Backend, StoreConfig};
 pub use error::StoreError;
-pub use listing::{IssueFilter, IssueKeyset};
+pub use listing::{Children, IssueFilter, IssueKeyset};
 pub use model::{
     Authored, Comment, DeliveryRecord, Drift, Flow, Issue, IssueBatch, IssueChange, IssueHistory,
     IssueRecord, JiraUser, ListedIssue, ProjectCounts, Sprint, StatusDuration, Stored, Sweep,

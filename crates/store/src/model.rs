@@ -139,6 +139,11 @@ pub struct ListedIssue {
     /// `None` when the issue is in no sprint, or in one not read from its board yet.
     pub sprint: Option<Sprint>,
     pub flow: Flow,
+    /// Its live comments with their authors, oldest first, when the read asked for them
+    /// ([`crate::listing::Children`]); `None` when it did not.
+    pub comments: Option<Vec<Authored<Comment>>>,
+    /// Its live worklogs with their authors, by start time, when the read asked for them.
+    pub worklogs: Option<Vec<Authored<Worklog>>>,
 }
 
 /// One changed field of a Jira changelog entry (`issue_changes`).
@@ -227,7 +232,35 @@ where
             cycle_time_ms: row.try_get("cycle_time_ms")?,
             lead_time_ms: row.try_get("lead_time_ms")?,
         };
-        Ok(Self { issue: Issue::from_row(row)?, sprint, flow })
+        let issue = Issue::from_row(row)?;
+        let comments = children(row, "comment_rows", |json| {
+            crate::listing::comments_from_json(&issue.id, json)
+        })?;
+        let worklogs = children(row, "worklog_rows", |json| {
+            crate::listing::worklogs_from_json(&issue.id, json)
+        })?;
+        Ok(Self { issue, sprint, flow, comments, worklogs })
+    }
+}
+
+/// The children in the JSON column `column`, or `None` when the row has no such column.
+fn children<'r, R, T>(
+    row: &'r R,
+    column: &'r str,
+    parse: impl FnOnce(Option<&str>) -> serde_json::Result<Vec<T>>,
+) -> Result<Option<Vec<T>>, sqlx::Error>
+where
+    R: Row,
+    &'r str: ColumnIndex<R>,
+    Option<String>: Decode<'r, R::Database> + Type<R::Database>,
+{
+    match row.try_get::<Option<String>, _>(column) {
+        Ok(json) => parse(json.as_deref()).map(Some).map_err(|error| sqlx::Error::ColumnDecode {
+            index: column.to_owned(),
+            source: Box::new(error),
+        }),
+        Err(sqlx::Error::ColumnNotFound(_)) => Ok(None),
+        Err(error) => Err(error),
     }
 }
 

@@ -1,7 +1,7 @@
 //! Change history: each change stored once, and the time in status, cycle and lead times
 //! kept current with it.
 
-use clockwork_store::{IssueBatch, IssueChange, IssueHistory, StatusDuration, Store};
+use clockwork_store::{Children, IssueBatch, IssueChange, IssueHistory, StatusDuration, Store};
 use clockwork_testkit::on_both_databases;
 
 use crate::fixtures::{self, PROJECT, batch, issue_id};
@@ -88,7 +88,7 @@ on_both_databases! { crate::run, crate::TestDb;
         let store = db.store().await;
         stored(&store).await;
         store.apply_history(&history(&[0], workflow_of_issue_0())).await.unwrap();
-        let flow = store.issue_by_key(&format!("{PROJECT}-0")).await.unwrap().unwrap().flow;
+        let flow = store.issue_by_key(&format!("{PROJECT}-0"), Children::default()).await.unwrap().unwrap().flow;
         let spent = |status: &str, hours: i64| StatusDuration { status: status.into(), ms: hours * HOUR };
         assert_eq!(
             flow.status_durations,
@@ -111,7 +111,7 @@ on_both_databases! { crate::run, crate::TestDb;
         changes.push(moved(0, 105, 12, "Done", "In Progress"));
         store.apply_history(&history(&[0], changes)).await.unwrap();
 
-        let flow = store.issue_by_key(&format!("{PROJECT}-0")).await.unwrap().unwrap().flow;
+        let flow = store.issue_by_key(&format!("{PROJECT}-0"), Children::default()).await.unwrap().unwrap().flow;
         assert_eq!((flow.cycle_time_ms, flow.lead_time_ms), (None, None));
         assert_eq!(flow.status_durations.last().map(|d| (d.status.as_str(), d.ms)), Some(("Done", 2 * HOUR)));
     }
@@ -122,14 +122,14 @@ on_both_databases! { crate::run, crate::TestDb;
         let changes = vec![moved(1, 201, 1, "To Do", "In Progress"), moved(99, 202, 1, "To Do", "Done")];
         assert_eq!(store.apply_history(&history(&[1, 99], changes)).await.unwrap(), 1);
         assert!(store.changes_of_issues(&[issue_id(99)]).await.unwrap().is_empty());
-        let flow = store.issue_by_key(&format!("{PROJECT}-1")).await.unwrap().unwrap().flow;
+        let flow = store.issue_by_key(&format!("{PROJECT}-1"), Children::default()).await.unwrap().unwrap().flow;
         assert_eq!(flow.status_durations, [StatusDuration { status: "To Do".into(), ms: HOUR }]);
     }
 
     async fn an_issue_without_a_read_history_has_no_derived_values(db) {
         let store = db.store().await;
         stored(&store).await;
-        let flow = store.issue_by_key(&format!("{PROJECT}-0")).await.unwrap().unwrap().flow;
+        let flow = store.issue_by_key(&format!("{PROJECT}-0"), Children::default()).await.unwrap().unwrap().flow;
         assert_eq!(flow, clockwork_store::Flow::default());
     }
 }

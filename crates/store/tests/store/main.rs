@@ -15,6 +15,7 @@ mod batches;
 mod bookkeeping;
 mod fixtures;
 mod history;
+mod listing;
 mod schedule;
 
 /// One test's database, empty until [`TestDb::store`] migrates it.
