@@ -115,7 +115,7 @@ impl Store {
         issue_ids: &[String],
     ) -> Result<Vec<T>> {
         let mut rows = Vec::new();
-        for chunk in sql::chunks(self.backend(), issue_ids, 1, 0) {
+        for chunk in sql::chunks(issue_ids, 1, 0) {
             let mut statement = Statement::new(format!(
                 "SELECT {columns}, {AUTHOR_COLUMNS} FROM {table} \
                  LEFT JOIN jira_users u ON u.account_id = author_account_id \
