@@ -578,8 +578,11 @@ impl SyncEngine {
         let sweep_due = last_sweep
             .is_none_or(|at| state.started_ms - at >= duration_ms(self.options.sweep_every));
         if state.full || sweep_due {
-            self.sprints(&project, summary).await?;
-            self.assignable_users(&project, summary).await?;
+            // Independent reads: at Jira's latency, one after the other would add up.
+            let (sprints, users) =
+                tokio::try_join!(self.sprints(&project), self.assignable_users(&project))?;
+            summary.sprints = sprints;
+            summary.users += users;
             if self.sweep(&project, summary).await? {
                 self.store.set_last_sweep_ms(&project, state.started_ms).await?;
             }
@@ -625,7 +628,8 @@ impl SyncEngine {
         Ok(())
     }
 
-    async fn sprints(&self, project: &str, summary: &mut SyncSummary) -> Result<(), SyncError> {
+    /// Stores the sprints of the project's boards; returns how many.
+    async fn sprints(&self, project: &str) -> Result<u64, SyncError> {
         let mut sprints: HashMap<i64, Sprint> = HashMap::new();
         for board in self.jira.boards(project).await? {
             for sprint in self.jira.sprints(board.id).await? {
@@ -635,21 +639,16 @@ impl SyncEngine {
             }
         }
         let sprints: Vec<Sprint> = sprints.into_values().collect();
-        summary.sprints = sprints.len() as u64;
         self.store.upsert_sprints(project, &sprints).await?;
-        Ok(())
+        Ok(sprints.len() as u64)
     }
 
-    async fn assignable_users(
-        &self,
-        project: &str,
-        summary: &mut SyncSummary,
-    ) -> Result<(), SyncError> {
+    /// Stores the users who may be assigned the project's issues; returns how many.
+    async fn assignable_users(&self, project: &str) -> Result<u64, SyncError> {
         let users: Vec<JiraUser> =
             self.jira.assignable_users(project).await?.iter().map(normalize::user).collect();
-        summary.users += users.len() as u64;
         self.store.upsert_users(&users).await?;
-        Ok(())
+        Ok(users.len() as u64)
     }
 }
 

@@ -39,7 +39,7 @@ impl Store {
     /// many changes were new.
     #[instrument(skip_all, fields(project = %history.project_key, issues = history.issue_ids.len()))]
     pub async fn apply_history(&self, history: &IssueHistory) -> Result<u64> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_lookups().await?;
         users::upsert_users(&mut tx, &history.users).await?;
         let added = insert_changes(&mut tx, &history.changes).await?;
         let flows = flows(&mut tx, &history.issue_ids, &history.status_categories).await?;
@@ -68,7 +68,7 @@ impl Store {
         issue_ids: &[String],
     ) -> Result<Vec<Authored<IssueChange>>> {
         let mut rows = Vec::new();
-        for chunk in sql::chunks(self.backend(), issue_ids, 1, 0) {
+        for chunk in sql::chunks(issue_ids, 1, 0) {
             let mut statement = Statement::new(format!(
                 "SELECT {CHANGE_COLUMNS}, u.account_id AS author_user_id, \
                  u.display_name AS author_display_name, u.email AS author_email, \
@@ -91,7 +91,7 @@ async fn insert_changes(tx: &mut Tx, changes: &[IssueChange]) -> Result<u64> {
     const WIDTH: usize = 9;
     let changes = sql::last_per_key(changes, |c| (&c.issue_id, &c.change_id, &c.field));
     let mut added = 0;
-    for chunk in sql::chunks(tx.backend(), &changes, WIDTH, 0) {
+    for chunk in sql::chunks(&changes, WIDTH, 0) {
         // VALUES columns are named column1… in both databases; the WHERE keeps SQLite from
         // reading the ON CONFLICT as a join's ON.
         let mut statement = Statement::new(format!(
@@ -127,7 +127,7 @@ async fn flows(
 ) -> Result<Vec<(String, Flow)>> {
     let mut issues: Vec<IssueRow> = Vec::new();
     let mut moves: HashMap<String, Vec<(i64, String, StatusMove)>> = HashMap::new();
-    for chunk in sql::chunks(tx.backend(), issue_ids, 1, 1) {
+    for chunk in sql::chunks(issue_ids, 1, 1) {
         let mut read = Statement::new(format!(
             "SELECT id, created_ms, resolved_ms, status, status_category FROM issues \
              WHERE id IN ({})",
@@ -187,7 +187,7 @@ async fn update_flows(tx: &mut Tx, flows: &[(String, Flow)]) -> Result<()> {
         .map_err(|error| crate::StoreError::Invalid(error.to_string()))?;
     let rows: Vec<(&String, &Flow, &String)> =
         flows.iter().zip(&durations).map(|((id, flow), json)| (id, flow, json)).collect();
-    for chunk in sql::chunks(tx.backend(), &rows, WIDTH, 0) {
+    for chunk in sql::chunks(&rows, WIDTH, 0) {
         let mut statement = Statement::new(format!(
             "UPDATE issues SET status_durations = v.column2, cycle_time_ms = v.column3, \
              lead_time_ms = v.column4, history_updated_ms = issues.updated_ms \

@@ -29,7 +29,7 @@ impl Store {
         validate(batch)?;
         let now = self.now_ms();
         let records = sql::last_per_key(&batch.issues, |record| record.issue.id.as_str());
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_lookups().await?;
         let changed = changed_issues(&mut tx, &records).await?;
         users::upsert_users(&mut tx, &batch.users).await?;
         sprints::upsert_sprints(&mut tx, &batch.project_key, &batch.sprints).await?;
@@ -171,7 +171,7 @@ fn validate(batch: &IssueBatch) -> Result<()> {
 /// How many of `records` the store does not hold with the same `updated`.
 async fn changed_issues(tx: &mut Tx, records: &[&IssueRecord]) -> Result<u64> {
     let mut stored: HashMap<String, i64> = HashMap::with_capacity(records.len());
-    for chunk in sql::chunks(tx.backend(), records, 1, 0) {
+    for chunk in sql::chunks(records, 1, 0) {
         let mut statement = Statement::new(format!(
             "SELECT id, updated_ms FROM issues WHERE id IN ({})",
             sql::list(chunk.len(), 1)
@@ -190,7 +190,7 @@ async fn changed_issues(tx: &mut Tx, records: &[&IssueRecord]) -> Result<u64> {
 
 async fn upsert_issues(tx: &mut Tx, records: &[&IssueRecord]) -> Result<()> {
     const WIDTH: usize = 14;
-    for chunk in sql::chunks(tx.backend(), records, WIDTH, 0) {
+    for chunk in sql::chunks(records, WIDTH, 0) {
         let mut statement = Statement::new(format!(
             "INSERT INTO issues ({ISSUE_COLUMNS}) VALUES {} ON CONFLICT (id) DO UPDATE SET \
              issue_key = excluded.issue_key, project_key = excluded.project_key, \
@@ -228,7 +228,7 @@ async fn upsert_issues(tx: &mut Tx, records: &[&IssueRecord]) -> Result<()> {
 
 /// An issue's sprint links become exactly the ones the batch lists.
 async fn replace_sprint_links(tx: &mut Tx, records: &[&IssueRecord]) -> Result<()> {
-    for chunk in sql::chunks(tx.backend(), records, 1, 0) {
+    for chunk in sql::chunks(records, 1, 0) {
         let mut statement = Statement::new(format!(
             "DELETE FROM issue_sprints WHERE issue_id IN ({})",
             sql::list(chunk.len(), 1)
@@ -246,7 +246,7 @@ async fn replace_sprint_links(tx: &mut Tx, records: &[&IssueRecord]) -> Result<(
         })
         .filter(|link| seen.insert(*link))
         .collect();
-    for chunk in sql::chunks(tx.backend(), &links, 2, 0) {
+    for chunk in sql::chunks(&links, 2, 0) {
         let mut statement = Statement::new(format!(
             "INSERT INTO issue_sprints (issue_id, sprint_id) VALUES {}",
             sql::tuples(chunk.len(), 2, 1)
@@ -266,7 +266,7 @@ async fn upsert_comments<'a>(
 ) -> Result<()> {
     const WIDTH: usize = 6;
     let comments = sql::last_per_key(comments, |comment| comment.id.as_str());
-    for chunk in sql::chunks(tx.backend(), &comments, WIDTH, 0) {
+    for chunk in sql::chunks(&comments, WIDTH, 0) {
         let mut statement = Statement::new(format!(
             "INSERT INTO comments ({COMMENT_COLUMNS}) VALUES {} ON CONFLICT (id) DO UPDATE SET \
              issue_id = excluded.issue_id, author_account_id = excluded.author_account_id, \
@@ -315,7 +315,7 @@ async fn soft_delete_missing(
     let keep: HashSet<&str> = read_whole.iter().flat_map(|(_, ids)| ids.iter().copied()).collect();
     let issues: Vec<&str> = read_whole.iter().map(|(issue_id, _)| *issue_id).collect();
     let mut gone: Vec<String> = Vec::new();
-    for chunk in sql::chunks(tx.backend(), &issues, 1, 0) {
+    for chunk in sql::chunks(&issues, 1, 0) {
         let mut statement = Statement::new(format!(
             "SELECT id FROM {} WHERE deleted_at IS NULL AND issue_id IN ({})",
             child.table(),
@@ -327,7 +327,7 @@ async fn soft_delete_missing(
         let stored: Vec<(String,)> = tx.fetch_all(statement).await?;
         gone.extend(stored.into_iter().map(|(id,)| id).filter(|id| !keep.contains(id.as_str())));
     }
-    for chunk in sql::chunks(tx.backend(), &gone, 1, 1) {
+    for chunk in sql::chunks(&gone, 1, 1) {
         let mut statement = Statement::new(format!(
             "UPDATE {} SET deleted_at = $1 WHERE id IN ({})",
             child.table(),
@@ -344,7 +344,7 @@ async fn soft_delete_missing(
 
 /// Marks the project's live issues `ids` deleted at `now`; other projects' issues are left.
 async fn soft_delete_issues(tx: &mut Tx, project: &str, ids: &[String], now: i64) -> Result<()> {
-    for chunk in sql::chunks(tx.backend(), ids, 1, 2) {
+    for chunk in sql::chunks(ids, 1, 2) {
         let mut statement = Statement::new(format!(
             "UPDATE issues SET deleted_at = $1 WHERE project_key = $2 AND deleted_at IS NULL \
              AND id IN ({})",
@@ -375,7 +375,7 @@ async fn set_issues_column(
     ids: &[&str],
     value: Option<i64>,
 ) -> Result<()> {
-    for chunk in sql::chunks(tx.backend(), ids, 1, 1) {
+    for chunk in sql::chunks(ids, 1, 1) {
         let mut statement = Statement::new(format!(
             "UPDATE issues SET {column} = $1 WHERE id IN ({})",
             sql::list(chunk.len(), 2)

@@ -1,7 +1,8 @@
 //! The two backends behind one face.
 //!
 //! Every statement is written once, in SQL both databases accept, with `$n` placeholders (the
-//! SQLite driver maps `$n` to the n-th argument too). A [`Statement`] collects its arguments as
+//! SQLite driver maps `$n` to the n-th argument too; [`positional`] sends SQLite `?` instead
+//! when the `$n` are in order, as it finds each `$n` by a linear search). A [`Statement`] collects its arguments as
 //! backend-neutral [`Value`]s; [`Pool`] and [`Tx`] bind them for whichever driver they hold, so
 //! only this module knows there are two.
 //!
@@ -166,7 +167,11 @@ impl Conn<'_> {
         let sql = statement.sql.as_ref();
         Ok(match self {
             Self::Sqlite(conn) => {
-                sqlx::query_with(sql, statement.sqlite_args()?).execute(conn).await?.rows_affected()
+                let sql = positional(sql);
+                sqlx::query_with(&sql, statement.sqlite_args()?)
+                    .execute(conn)
+                    .await?
+                    .rows_affected()
             }
             Self::Postgres(conn) => {
                 sqlx::query_with(sql, statement.pg_args()?).execute(conn).await?.rows_affected()
@@ -178,7 +183,8 @@ impl Conn<'_> {
         let sql = statement.sql.as_ref();
         Ok(match self {
             Self::Sqlite(conn) => {
-                sqlx::query_as_with(sql, statement.sqlite_args()?).fetch_all(conn).await?
+                let sql = positional(sql);
+                sqlx::query_as_with(&sql, statement.sqlite_args()?).fetch_all(conn).await?
             }
             Self::Postgres(conn) => {
                 sqlx::query_as_with(sql, statement.pg_args()?).fetch_all(conn).await?
@@ -190,13 +196,55 @@ impl Conn<'_> {
         let sql = statement.sql.as_ref();
         Ok(match self {
             Self::Sqlite(conn) => {
-                sqlx::query_as_with(sql, statement.sqlite_args()?).fetch_optional(conn).await?
+                let sql = positional(sql);
+                sqlx::query_as_with(&sql, statement.sqlite_args()?).fetch_optional(conn).await?
             }
             Self::Postgres(conn) => {
                 sqlx::query_as_with(sql, statement.pg_args()?).fetch_optional(conn).await?
             }
         })
     }
+}
+
+/// The statement with anonymous `?` placeholders for SQLite, when its `$n` appear in order
+/// (`$1`, `$2`, … each once, none inside a quoted literal or name): SQLite finds a named
+/// parameter by a linear search of the statement's names, and the driver asks for every
+/// one's name, so a multi-row statement's binding grows with the square of its
+/// placeholders; `?` are numbered by position and found at once. Any other statement is
+/// sent as it is.
+fn positional(sql: &str) -> Cow<'_, str> {
+    let bytes = sql.as_bytes();
+    let mut out = String::with_capacity(sql.len());
+    let (mut next, mut copied, mut quote) = (1_u64, 0, None);
+    let mut at = 0;
+    while at < bytes.len() {
+        let byte = bytes[at];
+        match quote {
+            Some(open) if byte == open => quote = None,
+            Some(_) => {}
+            None if byte == b'\'' || byte == b'"' => quote = Some(byte),
+            None if byte == b'$' => {
+                let digits = bytes[at + 1..].iter().take_while(|b| b.is_ascii_digit()).count();
+                let number = sql[at + 1..at + 1 + digits].parse::<u64>().ok();
+                if number != Some(next) {
+                    return Cow::Borrowed(sql);
+                }
+                next += 1;
+                out.push_str(&sql[copied..at]);
+                out.push('?');
+                at += 1 + digits;
+                copied = at;
+                continue;
+            }
+            None => {}
+        }
+        at += 1;
+    }
+    if next == 1 {
+        return Cow::Borrowed(sql);
+    }
+    out.push_str(&sql[copied..]);
+    Cow::Owned(out)
 }
 
 /// How many statements a pool and its transactions have sent; shared by clones.
@@ -301,6 +349,21 @@ impl Pool {
         Ok(Tx { backing, statements: self.statements.clone() })
     }
 
+    /// Starts a write transaction whose statements find rows by key, as [`Pool::begin`]
+    /// does. Postgres plans a table it has no statistics of yet (a fresh store's first
+    /// sync, before autovacuum analyzes it) as if a list of a hundred keys matched half its
+    /// rows, and reads the whole table for each such lookup; told to avoid sequential scans,
+    /// it takes the indexes the lookups are written for.
+    pub(crate) async fn begin_lookups(&self) -> Result<Tx> {
+        let backing = match &self.backing {
+            Backing::Sqlite(_) => return self.begin().await,
+            Backing::Postgres(pool) => {
+                TxBacking::Postgres(pool.begin_with("BEGIN; SET LOCAL enable_seqscan = off").await?)
+            }
+        };
+        Ok(Tx { backing, statements: self.statements.clone() })
+    }
+
     pub(crate) async fn close(&self) {
         match &self.backing {
             Backing::Sqlite(pool) => pool.close().await,
@@ -362,13 +425,6 @@ enum TxBacking {
 }
 
 impl Tx {
-    pub(crate) fn backend(&self) -> Backend {
-        match self.backing {
-            TxBacking::Sqlite(_) => Backend::Sqlite,
-            TxBacking::Postgres(_) => Backend::Postgres,
-        }
-    }
-
     pub(crate) async fn commit(self) -> Result<()> {
         match self.backing {
             TxBacking::Sqlite(tx) => tx.commit().await?,
@@ -422,4 +478,33 @@ fn reject_sqlite_credentials(config: &StoreConfig) -> Result<()> {
 fn postgres_connections() -> u32 {
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     u32::try_from(cores * 2).unwrap_or(u32::MAX).clamp(4, 16)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::positional;
+
+    #[test]
+    fn placeholders_in_order_become_positional_for_sqlite() {
+        assert_eq!(
+            positional("INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4)"),
+            "INSERT INTO t (a, b) VALUES (?, ?), (?, ?)"
+        );
+        assert_eq!(
+            positional("SELECT '$5', \"$x\" FROM t WHERE a = $1"),
+            "SELECT '$5', \"$x\" FROM t WHERE a = ?"
+        );
+    }
+
+    #[test]
+    fn placeholders_out_of_order_or_repeated_are_left_as_written() {
+        for sql in
+            ["SELECT $2, $1", "SELECT $1 WHERE a = $1", "SELECT $1, $3", "SELECT 1", "SELECT $a"]
+        {
+            assert!(
+                matches!(positional(sql), std::borrow::Cow::Borrowed(same) if same == sql),
+                "{sql}"
+            );
+        }
+    }
 }

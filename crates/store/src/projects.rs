@@ -58,7 +58,7 @@ impl Store {
         projects: &[String],
     ) -> Result<Vec<(String, ProjectCounts)>> {
         let mut counts = Vec::new();
-        for chunk in sql::chunks(self.backend(), projects, 1, 0) {
+        for chunk in sql::chunks(projects, 1, 0) {
             let mut statement = Statement::new(format!(
                 "SELECT i.project_key, COUNT(*) AS issues, \
                  CAST(COALESCE(SUM(c.n), 0) AS BIGINT) AS comments, \

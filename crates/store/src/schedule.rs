@@ -227,9 +227,8 @@ impl Store {
     /// is left out, so every due run is started once.
     pub async fn claim_runs(&self, claims: &[Claim]) -> Result<Vec<String>> {
         const WIDTH: usize = 4;
-        let backend = self.backend();
         let mut claimed = Vec::with_capacity(claims.len());
-        for chunk in claims.chunks(sql::max_params(backend) / WIDTH) {
+        for chunk in claims.chunks(sql::MAX_PARAMS / WIDTH) {
             let sql = format!(
                 "UPDATE sync_jobs SET next_run_ms = v.column4, requested_ms = NULL, \
                  requested_full = FALSE, requested_accounts = NULL \

@@ -11,7 +11,7 @@ pub(crate) async fn upsert_sprints(tx: &mut Tx, project: &str, sprints: &[Sprint
     let mut sprints = sql::last_per_key(sprints, |sprint| sprint.id);
     // Projects may share a board's sprints: one lock order means no deadlock.
     sprints.sort_by_key(|sprint| sprint.id);
-    for chunk in sql::chunks(tx.backend(), &sprints, WIDTH, 0) {
+    for chunk in sql::chunks(&sprints, WIDTH, 0) {
         let mut statement = Statement::new(format!(
             "INSERT INTO sprints (id, project_key, board_id, name, state, goal, start_ms, end_ms, \
              complete_ms) VALUES {} ON CONFLICT (id) DO UPDATE SET \

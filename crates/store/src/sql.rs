@@ -4,19 +4,10 @@
 use std::collections::HashMap;
 use std::hash::Hash;
 
-use crate::config::Backend;
-
-/// Parameters per statement. Both drivers accept tens of thousands, but SQLite finds each
-/// `$n` by a linear search of the statement's parameter names, so binding grows with the
-/// square of the count (measured: 500 rows of 6 columns took 3–4 ms in statements of 50–100
-/// rows, 15–23 ms in one of 500). Postgres pays a round trip per statement instead, so it
-/// takes bigger ones.
-pub(crate) fn max_params(backend: Backend) -> usize {
-    match backend {
-        Backend::Sqlite => 400,
-        Backend::Postgres => 2_000,
-    }
-}
+/// Parameters per statement. Both drivers accept tens of thousands; a statement of a
+/// batch's rows is one round trip on Postgres, and on SQLite (whose placeholders are sent
+/// positional, see `pool::positional`) binding is linear in them.
+pub(crate) const MAX_PARAMS: usize = 2_000;
 
 /// `($first, …), (…)`: `rows` tuples of `width` numbered placeholders.
 pub(crate) fn tuples(rows: usize, width: usize, first: usize) -> String {
@@ -39,13 +30,8 @@ pub(crate) fn list(count: usize, first: usize) -> String {
 
 /// Chunks of rows that each fit in one statement, given each row's parameter count and
 /// the parameters the statement needs besides the rows.
-pub(crate) fn chunks<T>(
-    backend: Backend,
-    rows: &[T],
-    width: usize,
-    fixed: usize,
-) -> std::slice::Chunks<'_, T> {
-    rows.chunks((max_params(backend).saturating_sub(fixed) / width).max(1))
+pub(crate) fn chunks<T>(rows: &[T], width: usize, fixed: usize) -> std::slice::Chunks<'_, T> {
+    rows.chunks((MAX_PARAMS.saturating_sub(fixed) / width).max(1))
 }
 
 /// The items with one per key, the last occurrence winning, in first-seen order.
@@ -80,13 +66,10 @@ mod tests {
     #[test]
     fn chunks_stay_under_the_parameter_limit() {
         let rows = vec![0u8; 10_000];
-        for backend in [Backend::Sqlite, Backend::Postgres] {
-            let sizes: Vec<usize> = chunks(backend, &rows, 7, 1).map(<[u8]>::len).collect();
-            assert!(sizes.iter().all(|&n| n * 7 < max_params(backend)), "{sizes:?}");
-            assert_eq!(sizes.iter().sum::<usize>(), 10_000);
-            let huge = max_params(backend) * 2;
-            assert_eq!(chunks(backend, &rows, huge, 0).next().map(<[u8]>::len), Some(1));
-        }
+        let sizes: Vec<usize> = chunks(&rows, 7, 1).map(<[u8]>::len).collect();
+        assert!(sizes.iter().all(|&n| n * 7 < MAX_PARAMS), "{sizes:?}");
+        assert_eq!(sizes.iter().sum::<usize>(), 10_000);
+        assert_eq!(chunks(&rows, MAX_PARAMS * 2, 0).next().map(<[u8]>::len), Some(1));
     }
 
     #[test]

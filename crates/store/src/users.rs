@@ -13,7 +13,7 @@ pub(crate) async fn upsert_users(tx: &mut Tx, users: &[JiraUser]) -> Result<()> 
     let mut users = sql::last_per_key(users, |user| user.account_id.as_str());
     // Batches of different projects share users: one lock order means no deadlock.
     users.sort_by(|a, b| a.account_id.cmp(&b.account_id));
-    for chunk in sql::chunks(tx.backend(), &users, WIDTH, 0) {
+    for chunk in sql::chunks(&users, WIDTH, 0) {
         let mut statement = Statement::new(format!(
             "INSERT INTO jira_users (account_id, display_name, email, avatar_url, active) \
              VALUES {} ON CONFLICT (account_id) DO UPDATE SET \
@@ -54,7 +54,7 @@ impl Store {
     /// The stored accounts among `account_ids`, in one statement per few hundred ids.
     pub async fn jira_users_by_ids(&self, account_ids: &[String]) -> Result<Vec<JiraUser>> {
         let mut users = Vec::new();
-        for chunk in sql::chunks(self.backend(), account_ids, 1, 0) {
+        for chunk in sql::chunks(account_ids, 1, 0) {
             let mut statement = Statement::new(format!(
                 "SELECT account_id, display_name, email, avatar_url, active FROM jira_users \
                  WHERE account_id IN ({}) ORDER BY account_id",
@@ -74,7 +74,7 @@ impl Store {
         account_ids: &[String],
     ) -> Result<Vec<TeamMember>> {
         let mut members = Vec::new();
-        for chunk in sql::chunks(self.backend(), account_ids, 1, 0) {
+        for chunk in sql::chunks(account_ids, 1, 0) {
             let mut statement = Statement::new(format!(
                 "SELECT id, display_name, email, jira_account_id FROM team_members \
                  WHERE jira_account_id IN ({}) ORDER BY id",

@@ -17,7 +17,7 @@ impl Store {
         const WIDTH: usize = 5;
         let deliveries = sql::last_per_key(deliveries, |delivery| delivery.id.as_str());
         let mut tx = self.pool.begin().await?;
-        for chunk in sql::chunks(tx.backend(), &deliveries, WIDTH, 0) {
+        for chunk in sql::chunks(&deliveries, WIDTH, 0) {
             let mut statement = Statement::new(format!(
                 "INSERT INTO webhook_deliveries (id, received_ms, event, issue_id, project_key) \
                  VALUES {} ON CONFLICT (id) DO NOTHING",
@@ -42,7 +42,7 @@ impl Store {
         applied_ms: i64,
     ) -> Result<()> {
         let mut tx = self.pool.begin().await?;
-        for chunk in sql::chunks(tx.backend(), ids, 1, 1) {
+        for chunk in sql::chunks(ids, 1, 1) {
             let mut statement = Statement::new(format!(
                 "UPDATE webhook_deliveries SET applied_ms = $1 WHERE applied_ms IS NULL \
                  AND id IN ({})",
@@ -82,7 +82,7 @@ impl Store {
     /// Which of `ids` are recorded and not applied yet.
     pub async fn unapplied_webhook_deliveries(&self, ids: &[String]) -> Result<Vec<String>> {
         let mut unapplied = Vec::new();
-        for chunk in sql::chunks(self.pool.backend(), ids, 1, 0) {
+        for chunk in sql::chunks(ids, 1, 0) {
             let mut statement = Statement::new(format!(
                 "SELECT id FROM webhook_deliveries WHERE applied_ms IS NULL AND id IN ({})",
                 sql::list(chunk.len(), 1)

@@ -44,7 +44,7 @@ pub(crate) async fn upsert_worklogs(tx: &mut Tx, worklogs: &[&Worklog]) -> Resul
     const WIDTH: usize = 8;
     let worklogs = sql::last_per_key(worklogs.iter().copied(), |worklog| worklog.id.as_str());
     let mut upserted = 0;
-    for chunk in sql::chunks(tx.backend(), &worklogs, WIDTH, 0) {
+    for chunk in sql::chunks(&worklogs, WIDTH, 0) {
         // VALUES columns are named column1… in both databases. (SQLite needs the WHERE to
         // tell the upsert's ON CONFLICT from a join's ON.)
         let mut statement = Statement::new(format!(
@@ -87,10 +87,10 @@ impl Store {
     ) -> Result<WorklogChanges> {
         let now = self.now_ms();
         let unique = sql::last_per_key(upserts, |worklog| worklog.id.as_str());
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_lookups().await?;
         let upserted = upsert_worklogs(&mut tx, &unique).await?;
         let mut deleted = 0;
-        for chunk in sql::chunks(tx.backend(), deleted_ids, 1, 1) {
+        for chunk in sql::chunks(deleted_ids, 1, 1) {
             let mut statement = Statement::new(format!(
                 "UPDATE worklogs SET deleted_at = $1 WHERE deleted_at IS NULL AND id IN ({})",
                 sql::list(chunk.len(), 2)

@@ -26,7 +26,10 @@
 //!    would take for all issues is an extrapolation and labelled so.
 //! 3. Incremental runs after issues were edited and worklogs added, edited and deleted: the
 //!    worklog cursor before and after, against the `until` of the fake's change feeds and
-//!    the clock at the run's start; then a run with nothing changed since.
+//!    the clock at the run's start; then a run with nothing changed since. Then a burst of
+//!    `BURST_ISSUES` changed issues, each store's incremental run beside the raw fetch of the
+//!    pages its search reads (the same search fetched back to back just before; target: the
+//!    run takes ≤ 1.5× as long).
 //! 4. The peak RSS of a full sync of `--rss-issues` issues into SQLite (target ≤ 150 MB), in
 //!    a child process so that the fake holding the issues, which runs here, is not counted.
 //!
@@ -43,7 +46,7 @@ use clap::{Parser, Subcommand};
 use clockwork_bench::children::{ChildGuard, install_exit_handlers};
 use clockwork_bench::jira_sync::baseline::PerIssueConnector;
 use clockwork_bench::jira_sync::report::{
-    AfterChanges, CursorCheck, FullAndUnchanged, PeakRss, Report,
+    AfterChanges, Burst, CursorCheck, FullAndUnchanged, PeakRss, Report,
 };
 use clockwork_bench::jira_sync::run::{Kind, Meter, Run, Site};
 use clockwork_bench::jira_sync::scratch::{self, Database, ScratchStore};
@@ -51,11 +54,18 @@ use clockwork_bench::jira_sync::sequential::{self, AgainstSequential};
 use clockwork_bench::jira_sync::timed::TimedJira;
 use clockwork_bench::jira_sync::{API_TOKEN, EMAIL, PROJECT, data_client, requests_by_endpoint};
 use clockwork_bench::process::{self, SchedTimes};
-use clockwork_clients::jira_data::{ChangeFeed, JiraData};
+use clockwork_clients::jira_data::{ChangeFeed, JiraData, project_issues_jql};
+use clockwork_jira_sync::normalize::search_from;
 use clockwork_jira_sync::{NoProgress, SyncEngine, SyncOptions};
+use clockwork_store::sync_state::SyncEntity;
 use clockwork_store::{FeedCursors, Store, StoreConfig};
 use clockwork_testkit::jira::{FakeJira, FakeJiraWorklog, SeededProject};
 use serde_json::{Value, json};
+
+/// `clockwork-local`'s allocator, so that the sync measured here allocates as it does there
+/// (the fake Jira in this process uses it too).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// How long the peak-RSS child may take before it is killed.
 const CHILD_LIMIT: Duration = Duration::from_secs(30 * 60);
@@ -66,6 +76,9 @@ const EDITED_WORKLOGS: usize = 10;
 const DELETED_WORKLOGS: usize = 5;
 /// Appended to the summaries of the edited issues.
 const EDIT: &str = " (edited)";
+/// Issues changed at once before the burst runs of step 3, and what their summaries get.
+const BURST_ISSUES: usize = 1_000;
+const BURST_EDIT: &str = " (burst)";
 /// The pause between the edits and the runs after them, so that a cursor taken from the
 /// clock would stand out.
 const IDLE_AFTER_CHANGES: Duration = Duration::from_secs(1);
@@ -136,7 +149,8 @@ async fn bench(args: &Args) -> Result<()> {
     for (round, latency) in latencies.into_iter().enumerate() {
         jira.set_latency(latency);
         eprintln!("sequential best: {} ms", latency.as_millis());
-        let best = sequential::fetch(&jira.base_url(), &fields, page_size, latency).await?;
+        let jql = project_issues_jql(PROJECT, None);
+        let best = sequential::fetch(&jira.base_url(), &jql, &fields, page_size, latency).await?;
         ensure!(best.issues == args.issues, "the sequential fetch read {} issues", best.issues);
         for database in Database::BOTH {
             eprintln!("full sync, then incremental: {database}, {} ms", latency.as_millis());
@@ -181,6 +195,8 @@ async fn bench(args: &Args) -> Result<()> {
 
     eprintln!("incremental runs after changes");
     let after_changes = after_changes(&jira, &seeded, &kept, args).await?;
+    eprintln!("incremental runs after a burst of {BURST_ISSUES} changed issues");
+    let bursts = bursts(&jira, &seeded, &kept).await?;
     for (_, scratch) in kept {
         scratch.remove().await?;
     }
@@ -199,6 +215,7 @@ async fn bench(args: &Args) -> Result<()> {
              edited and {DELETED_WORKLOGS} deleted (feed lag 0, then {} s idle)",
             IDLE_AFTER_CHANGES.as_secs()
         ),
+        bursts,
         peak_rss,
     }
     .print();
@@ -308,6 +325,55 @@ async fn after_changes(
         let (updated_until, deleted_until) = (updated.next_since, deleted.next_since);
         let cursor = CursorCheck { clock_at_start, before, after, updated_until, deleted_until };
         results.push(AfterChanges { changed, cursor, unchanged });
+    }
+    Ok(results)
+}
+
+/// Changes `BURST_ISSUES` issues spread over the project at once, then on each store fetches
+/// the pages of the search an incremental run starts with (nothing stored) and runs it.
+async fn bursts(
+    jira: &FakeJira,
+    seeded: &SeededProject,
+    stores: &[(Database, ScratchStore)],
+) -> Result<Vec<Burst>> {
+    let ids: Vec<String> = seeded.issue_ids.clone().map(|id| id.to_string()).collect();
+    let burst: Vec<&String> =
+        (0..BURST_ISSUES).map(|k| &ids[(k * ids.len() / BURST_ISSUES + 3) % ids.len()]).collect();
+    for id in &burst {
+        ensure!(jira.update_issue(id, |issue| issue.summary.push_str(BURST_EDIT)), "no issue {id}");
+    }
+    let options = SyncOptions::default();
+    let overlap_ms = i64::try_from(options.overlap.as_millis())?;
+    let fields_of = data_client(&jira.base_url())?;
+    let fields = fields_of.sync_fields();
+    let mut results = Vec::new();
+    for (database, scratch) in stores {
+        let site = Site { database: *database, latency: Duration::ZERO };
+        let store = &scratch.store;
+        let cursor = store.sync_state(PROJECT, SyncEntity::Issues).await?.and_then(|s| s.cursor_ms);
+        let jql = project_issues_jql(PROJECT, search_from(cursor, overlap_ms));
+        let raw =
+            sequential::fetch(&jira.base_url(), &jql, &fields, options.batch_size, site.latency)
+                .await?;
+        let client = data_client(&jira.base_url())?;
+        let engine = SyncEngine::new(client.clone(), store.clone(), options.clone());
+        let meter = Meter::start(jira, &client);
+        let summary = engine.sync_project(PROJECT, false, &NoProgress).await?;
+        let run = meter.stop(jira, &client, Kind::Burst, site, summary.issues);
+        ensure!(
+            run.issues == raw.issues,
+            "{database}: the burst run wrote {} issues, its search lists {}",
+            run.issues,
+            raw.issues
+        );
+        for id in &burst {
+            let issue = store.issue(id).await?.with_context(|| format!("issue {id} is gone"))?;
+            ensure!(
+                issue.value.summary.ends_with(BURST_EDIT),
+                "{database}: issue {id} not updated"
+            );
+        }
+        results.push(Burst { raw, run });
     }
     Ok(results)
 }

@@ -8,7 +8,7 @@ use clockwork_store::FeedCursors;
 
 use super::run::Run;
 use super::scratch::Database;
-use super::sequential::AgainstSequential;
+use super::sequential::{AgainstSequential, Sequential};
 
 pub const TARGET_ISSUES_PER_SEC: f64 = 1000.0;
 /// With the changelogs: 1,000 issues a bulk request on top of 10 search pages.
@@ -18,6 +18,10 @@ pub const TARGET_PEAK_RSS_BYTES: u64 = 150_000_000;
 /// How many times faster than the sequential best a full sync must be at 50 ms or more.
 pub const TARGET_SPEEDUP_OVER_SEQUENTIAL: f64 = 2.5;
 pub const SPEEDUP_TARGET_LATENCY_MS: u128 = 50;
+/// On loopback, a full sync's share of the raw fetch rate of the same pages.
+pub const TARGET_LOOPBACK_SHARE: f64 = 0.8;
+/// How many times the raw fetch of its pages a burst of changed issues may take to apply.
+pub const TARGET_BURST_OVER_RAW: f64 = 1.5;
 
 /// A full sync into a fresh store and the incremental run after it, nothing changed.
 #[derive(Debug)]
@@ -53,6 +57,21 @@ impl CursorCheck {
     }
 }
 
+/// An incremental run after a burst of changed issues, beside the raw fetch of the pages its
+/// search reads (the same search, fetched back to back just before it, nothing stored).
+#[derive(Debug)]
+pub struct Burst {
+    pub raw: Sequential,
+    pub run: Run,
+}
+
+impl Burst {
+    /// How many times the raw fetch the run took.
+    pub fn over_raw(&self) -> f64 {
+        self.run.seconds / self.raw.seconds
+    }
+}
+
 /// The peak-RSS full sync, run in a child process.
 #[derive(Debug)]
 pub struct PeakRss {
@@ -77,6 +96,8 @@ pub struct Report {
     pub after_changes: Vec<AfterChanges>,
     /// What step 3 changed, for its heading.
     pub changes: String,
+    /// Per database, after `after_changes`.
+    pub bursts: Vec<Burst>,
     pub peak_rss: Option<PeakRss>,
 }
 
@@ -94,8 +115,9 @@ impl Report {
     fn every_run(&self) -> impl Iterator<Item = &Run> {
         let ours = self.ours.iter().flat_map(|round| [&round.full, &round.unchanged]);
         let after = self.after_changes.iter().flat_map(|after| [&after.changed, &after.unchanged]);
+        let bursts = self.bursts.iter().map(|burst| &burst.run);
         let rss = self.peak_rss.iter().map(|rss| &rss.run);
-        ours.chain(&self.own_process).chain(rss).chain(&self.baselines).chain(after)
+        ours.chain(&self.own_process).chain(rss).chain(&self.baselines).chain(after).chain(bursts)
     }
 
     pub fn print(&self) {
@@ -230,6 +252,21 @@ impl Report {
                 met(unchanged.requests <= TARGET_UNCHANGED_REQUESTS)
             );
         }
+        for burst in &self.bursts {
+            let (run, raw) = (&burst.run, burst.raw);
+            println!(
+                "  a burst of {} changed issues applied in ≤ {TARGET_BURST_OVER_RAW}x the raw \
+                 fetch of its {} pages ({}, {} ms): {:.2} s against {:.2} s, {:.2}x {}",
+                raw.issues,
+                raw.pages,
+                run.site.database,
+                run.site.latency_ms(),
+                run.seconds,
+                raw.seconds,
+                burst.over_raw(),
+                met(burst.over_raw() <= TARGET_BURST_OVER_RAW)
+            );
+        }
         if let Some(rss) = &self.peak_rss {
             println!(
                 "  peak RSS of a {}-issue full sync into SQLite ≤ {} MB: {:.1} MB ({:.1} MiB) {}",
@@ -263,6 +300,15 @@ impl Report {
                 against.ours_seconds,
                 against.speedup(),
                 against.ours_requests_per_1000
+            );
+        }
+        for against in self.against_sequential.iter().filter(|a| a.sequential.latency.is_zero()) {
+            println!(
+                "  full sync ≥ {TARGET_LOOPBACK_SHARE}x the raw fetch rate on loopback ({}): \
+                 {:.2}x {}",
+                against.database,
+                against.speedup(),
+                met(against.speedup() >= TARGET_LOOPBACK_SHARE)
             );
         }
         for against in &self.against_sequential {

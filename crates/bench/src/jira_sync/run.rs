@@ -21,6 +21,8 @@ pub enum Kind {
     Unchanged,
     /// An incremental run after issues and worklogs were changed.
     AfterChanges,
+    /// An incremental run after a burst of changed issues.
+    Burst,
     /// The per-issue baseline ([`super::baseline`]).
     Baseline,
 }
@@ -32,6 +34,7 @@ impl Kind {
             Self::FullSyncOwnProcess => "ours: full sync, own process",
             Self::Unchanged => "ours: incremental, nothing changed",
             Self::AfterChanges => "ours: incremental after changes",
+            Self::Burst => "ours: incremental after a burst",
             Self::Baseline => "per-issue baseline",
         }
     }

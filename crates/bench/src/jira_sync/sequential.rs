@@ -1,16 +1,16 @@
-//! The sequential best: the project's search pages fetched one after another over one
-//! keep-alive connection, with the sync's fields and page size, each answer read to its
-//! page token and nothing stored. No sync that pages one search can be faster: this is
-//! pages × (latency + the fake's work per page), the figure a partitioned sync must beat.
+//! The sequential best: a search's pages (the whole project's, or an incremental run's)
+//! fetched one after another over one keep-alive connection, with the sync's fields and page
+//! size, each answer read to its page token and nothing stored. No sync that pages one search
+//! can be faster: this is pages × (latency + the fake's work per page), the figure a
+//! partitioned sync must beat.
 
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, ensure};
-use clockwork_clients::jira_data::project_issues_jql;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{API_TOKEN, EMAIL, PROJECT};
+use super::{API_TOKEN, EMAIL};
 use crate::jira_sync::scratch::Database;
 
 /// The pages of one search fetched back to back.
@@ -33,10 +33,11 @@ struct Page {
     is_last: bool,
 }
 
-/// Fetches every page of the project's search from the fake at `base_url`, `fields` named,
+/// Fetches every page of the search for `jql` from the fake at `base_url`, `fields` named,
 /// `page_size` issues a page, over one connection; `latency` is what the fake adds.
 pub async fn fetch(
     base_url: &str,
+    jql: &str,
     fields: &[&str],
     page_size: u32,
     latency: Duration,
@@ -48,7 +49,6 @@ pub async fn fetch(
         .build()
         .context("an HTTP client")?;
     let url = format!("{base_url}/rest/api/3/search/jql");
-    let jql = project_issues_jql(PROJECT, None);
     let (mut pages, mut issues, mut token) = (0, 0, None::<String>);
     let started = Instant::now();
     loop {
