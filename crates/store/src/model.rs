@@ -140,7 +140,7 @@ pub struct ListedIssue {
     pub sprint: Option<Sprint>,
     pub flow: Flow,
     /// Its live comments with their authors, oldest first, when the read asked for them
-    /// ([`crate::listing::Children`]); `None` when it did not.
+    /// ([`crate::Children`]); `None` when it did not.
     pub comments: Option<Vec<Authored<Comment>>>,
     /// Its live worklogs with their authors, by start time, when the read asked for them.
     pub worklogs: Option<Vec<Authored<Worklog>>>,
@@ -196,72 +196,6 @@ pub struct Flow {
     pub cycle_time_ms: Option<i64>,
     /// From creation to the resolution.
     pub lead_time_ms: Option<i64>,
-}
-
-impl<'r, R> FromRow<'r, R> for ListedIssue
-where
-    R: Row,
-    Issue: FromRow<'r, R>,
-    &'r str: ColumnIndex<R>,
-    Option<i64>: Decode<'r, R::Database> + Type<R::Database>,
-    Option<String>: Decode<'r, R::Database> + Type<R::Database>,
-{
-    fn from_row(row: &'r R) -> Result<Self, sqlx::Error> {
-        let sprint = match row.try_get::<Option<i64>, _>("sprint_id")? {
-            Some(id) => Some(Sprint {
-                id,
-                board_id: row.try_get("sprint_board_id")?,
-                name: row.try_get::<Option<String>, _>("sprint_name")?.unwrap_or_default(),
-                state: row.try_get::<Option<String>, _>("sprint_state")?.unwrap_or_default(),
-                goal: row.try_get("sprint_goal")?,
-                start_ms: row.try_get("sprint_start_ms")?,
-                end_ms: row.try_get("sprint_end_ms")?,
-                complete_ms: row.try_get("sprint_complete_ms")?,
-            }),
-            None => None,
-        };
-        let durations: Option<String> = row.try_get("status_durations")?;
-        let status_durations = match durations {
-            Some(json) => {
-                serde_json::from_str(&json).map_err(|error| sqlx::Error::Decode(Box::new(error)))?
-            }
-            None => Vec::new(),
-        };
-        let flow = Flow {
-            status_durations,
-            cycle_time_ms: row.try_get("cycle_time_ms")?,
-            lead_time_ms: row.try_get("lead_time_ms")?,
-        };
-        let issue = Issue::from_row(row)?;
-        let comments = children(row, "comment_rows", |json| {
-            crate::listing::comments_from_json(&issue.id, json)
-        })?;
-        let worklogs = children(row, "worklog_rows", |json| {
-            crate::listing::worklogs_from_json(&issue.id, json)
-        })?;
-        Ok(Self { issue, sprint, flow, comments, worklogs })
-    }
-}
-
-/// The children in the JSON column `column`, or `None` when the row has no such column.
-fn children<'r, R, T>(
-    row: &'r R,
-    column: &'r str,
-    parse: impl FnOnce(Option<&str>) -> serde_json::Result<Vec<T>>,
-) -> Result<Option<Vec<T>>, sqlx::Error>
-where
-    R: Row,
-    &'r str: ColumnIndex<R>,
-    Option<String>: Decode<'r, R::Database> + Type<R::Database>,
-{
-    match row.try_get::<Option<String>, _>(column) {
-        Ok(json) => parse(json.as_deref()).map(Some).map_err(|error| sqlx::Error::ColumnDecode {
-            index: column.to_owned(),
-            source: Box::new(error),
-        }),
-        Err(sqlx::Error::ColumnNotFound(_)) => Ok(None),
-        Err(error) => Err(error),
-    }
 }
 
 /// A comment or worklog with its author's account, read in the same statement (`None`

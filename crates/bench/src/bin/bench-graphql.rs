@@ -27,6 +27,11 @@ use clockwork_testkit::databases::{Kind, with_database};
 use secrecy::SecretString;
 use tokio::io::AsyncWriteExt;
 
+/// `clockwork-local`'s allocator, so that the service measured here allocates as it does
+/// under `serve`.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const ISSUES: u32 = 10_000;
 const CHILDREN: u32 = 2;
 const PEOPLE: u32 = 8;

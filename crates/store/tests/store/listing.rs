@@ -23,6 +23,8 @@ on_both_databases! { crate::run, crate::TestDb;
         odd.body = "Line one\n\"quoted\" \\ back\tslash, naïve ✓ 😀 </script> ' --".into();
         // An author the store has no account for.
         stored.issues[1].comments[0].author_account_id = Some("acc-unknown".into());
+        // A deactivated account (SQLite writes its flag as 0, Postgres as false).
+        stored.users[1].active = false;
         stored.issues[2].comments.clear();
         stored.issues[2].worklogs.clear();
         store.apply_batch(&stored).await.unwrap();
@@ -35,13 +37,14 @@ on_both_databases! { crate::run, crate::TestDb;
         expected.sort_by_key(|c| c.created_ms);
         assert_eq!(bodies, expected, "every field, every character, oldest first");
         assert_eq!(comments[0].author.as_ref().map(|u| u.display_name.as_str()), Some("User 0"));
+        let active: Vec<_> = comments.iter().map(|c| c.author.as_ref().map(|u| u.active)).collect();
+        assert_eq!(active, [Some(true), Some(false), Some(true)], "acc-1 is deactivated");
         let worklogs = listed[0].worklogs.as_ref().expect("worklogs read");
         assert_eq!(
             worklogs.iter().map(|w| w.value.clone()).collect::<Vec<_>>(),
             stored.issues[0].worklogs,
             "worklogs by start time, a missing comment kept missing"
         );
-        assert!(worklogs.iter().all(|w| w.author.as_ref().is_some_and(|u| u.active)));
 
         let unknown = &listed[1].comments.as_ref().unwrap()[0];
         assert_eq!(unknown.value.author_account_id.as_deref(), Some("acc-unknown"));
