@@ -58,7 +58,7 @@ pub(super) fn document(backend: Backend, issues: &str, children: Children) -> St
         if !wanted {
             return "NULL".to_owned();
         }
-        (sql.nested)(&format!(
+        (format!(
             "(SELECT {gather}({array}({fields}, {array}({AUTHOR_FIELDS})) ORDER BY {order}) \
              FROM {table} c LEFT JOIN jira_users u ON u.account_id = c.author_account_id \
              WHERE c.issue_id = i.id AND c.deleted_at IS NULL)",
