@@ -47,23 +47,25 @@ const POSTGRES: Dialect = Dialect {
 };
 
 /// The statement writing the live issues that `issues` (a `SELECT` of `issues` rows) selects
-/// as one JSON document, in `(updated, id)` order, with the children asked for.
+/// as one JSON document, in `(updated, id)` order, with the children asked for. The children
+/// come in no order and are sorted once parsed ([`parse`]): an ordered aggregate would cost
+/// either database a sort for every issue.
 pub(super) fn document(backend: Backend, issues: &str, children: Children) -> String {
     let sql = match backend {
         Backend::Sqlite => &SQLITE,
         Backend::Postgres => &POSTGRES,
     };
     let array = sql.array;
-    let children_of = |wanted: bool, fields: &str, table: &str, order: &str| {
+    let children_of = |wanted: bool, fields: &str, table: &str| {
         if !wanted {
             return "NULL".to_owned();
         }
-        (format!(
-            "(SELECT {gather}({array}({fields}, {array}({AUTHOR_FIELDS})) ORDER BY {order}) \
+        format!(
+            "(SELECT {gather}({array}({fields}, {array}({AUTHOR_FIELDS}))) \
              FROM {table} c LEFT JOIN jira_users u ON u.account_id = c.author_account_id \
              WHERE c.issue_id = i.id AND c.deleted_at IS NULL)",
             gather = sql.gather,
-        ))
+        )
     };
     let sprint = format!("CASE WHEN sp.id IS NULL THEN NULL ELSE {array}({SPRINT_FIELDS}) END");
     format!(
@@ -71,8 +73,8 @@ pub(super) fn document(backend: Backend, issues: &str, children: Children) -> St
          {worklogs}) ORDER BY i.updated_ms, i.id) AS TEXT) FROM ({issues}) i {WITH_SPRINT}",
         gather = sql.gather,
         durations = (sql.nested)("i.status_durations"),
-        comments = children_of(children.comments, COMMENT_FIELDS, "comments", "c.created_ms, c.id"),
-        worklogs = children_of(children.worklogs, WORKLOG_FIELDS, "worklogs", "c.started_ms, c.id"),
+        comments = children_of(children.comments, COMMENT_FIELDS, "comments"),
+        worklogs = children_of(children.worklogs, WORKLOG_FIELDS, "worklogs"),
     )
 }
 
@@ -188,7 +190,8 @@ impl IssueRow {
     fn listed(self, children: Children) -> ListedIssue {
         let id = self.id;
         let comments = children.comments.then(|| {
-            let rows = self.comments.unwrap_or_default();
+            let mut rows = self.comments.unwrap_or_default();
+            rows.sort_unstable_by(|a, b| (a.created_ms, &a.id).cmp(&(b.created_ms, &b.id)));
             rows.into_iter()
                 .map(|row| Authored {
                     value: Comment {
@@ -204,7 +207,8 @@ impl IssueRow {
                 .collect()
         });
         let worklogs = children.worklogs.then(|| {
-            let rows = self.worklogs.unwrap_or_default();
+            let mut rows = self.worklogs.unwrap_or_default();
+            rows.sort_unstable_by(|a, b| (a.started_ms, &a.id).cmp(&(b.started_ms, &b.id)));
             rows.into_iter()
                 .map(|row| Authored {
                     value: Worklog {
