@@ -609,8 +609,10 @@ impl SyncEngine {
         let Some(since) = self.store.feed_cursors(project).await? else {
             return Ok(());
         };
-        let updated = self.jira.worklog_changes(ChangeFeed::Updated, since.updated_ms).await?;
-        let deleted = self.jira.worklog_changes(ChangeFeed::Deleted, since.deleted_ms).await?;
+        let (updated, deleted) = tokio::try_join!(
+            self.jira.worklog_changes(ChangeFeed::Updated, since.updated_ms),
+            self.jira.worklog_changes(ChangeFeed::Deleted, since.deleted_ms)
+        )?;
         let ids: Vec<u64> = updated.values.iter().map(|v| v.worklog_id).collect();
         let changed =
             if ids.is_empty() { Vec::new() } else { self.jira.worklogs_by_id(&ids).await? };
