@@ -579,11 +579,14 @@ impl SyncEngine {
             .is_none_or(|at| state.started_ms - at >= duration_ms(self.options.sweep_every));
         if state.full || sweep_due {
             // Independent reads: at Jira's latency, one after the other would add up.
-            let (sprints, users) =
-                tokio::try_join!(self.sprints(&project), self.assignable_users(&project))?;
+            let (sprints, users, live) = tokio::try_join!(
+                self.sprints(&project),
+                self.assignable_users(&project),
+                self.live_issue_ids(&project)
+            )?;
             summary.sprints = sprints;
             summary.users += users;
-            if self.sweep(&project, summary).await? {
+            if self.sweep(&project, live, summary).await? {
                 self.store.set_last_sweep_ms(&project, state.started_ms).await?;
             }
         }
@@ -606,8 +609,10 @@ impl SyncEngine {
         let Some(since) = self.store.feed_cursors(project).await? else {
             return Ok(());
         };
-        let updated = self.jira.worklog_changes(ChangeFeed::Updated, since.updated_ms).await?;
-        let deleted = self.jira.worklog_changes(ChangeFeed::Deleted, since.deleted_ms).await?;
+        let (updated, deleted) = tokio::try_join!(
+            self.jira.worklog_changes(ChangeFeed::Updated, since.updated_ms),
+            self.jira.worklog_changes(ChangeFeed::Deleted, since.deleted_ms)
+        )?;
         let ids: Vec<u64> = updated.values.iter().map(|v| v.worklog_id).collect();
         let changed =
             if ids.is_empty() { Vec::new() } else { self.jira.worklogs_by_id(&ids).await? };

@@ -138,6 +138,8 @@ impl Fetcher {
     fn start(jira: &Arc<dyn JiraData>, state: &RunState, batch_size: u32) -> Self {
         let partitions = &state.partitions;
         let fields: Arc<[String]> = jira.sync_fields().iter().map(|f| (*f).to_owned()).collect();
+        // A page a partition: two each raised a 100,000-issue sync's peak RSS from 122 MB to
+        // 152 MB.
         let (sender, pages) = mpsc::channel(partitions.len().max(1));
         let mut tasks = JoinSet::new();
         for (index, partition) in partitions.iter().enumerate().filter(|(_, p)| !p.done) {

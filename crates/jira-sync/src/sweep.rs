@@ -18,14 +18,15 @@ use serde_json::json;
 use crate::engine::{SyncEngine, SyncError, SyncSummary};
 
 impl SyncEngine {
-    /// A cheap id-only search of the project, then the store's sweep. False when the sweep
-    /// is not done (it found nothing, or held deletions back): the next run sweeps again.
+    /// The store's sweep, given the project's `live` issue ids ([`Self::live_issue_ids`]).
+    /// False when the sweep is not done (Jira listed nothing, or deletions were held back):
+    /// the next run sweeps again.
     pub(crate) async fn sweep(
         &self,
         project: &str,
+        live: HashSet<String>,
         summary: &mut SyncSummary,
     ) -> Result<bool, SyncError> {
-        let live = self.live_issue_ids(project).await?;
         if live.is_empty() {
             let visible = self.jira.projects().await?.iter().any(|p| p.key == project);
             let (code, message) = if visible {
@@ -70,7 +71,8 @@ impl SyncEngine {
         Ok(false)
     }
 
-    async fn live_issue_ids(&self, project: &str) -> Result<HashSet<String>, SyncError> {
+    /// The ids of the project's issues, from a cheap id-only search.
+    pub(crate) async fn live_issue_ids(&self, project: &str) -> Result<HashSet<String>, SyncError> {
         let jql = project_issues_jql(project, None);
         let mut live: HashSet<String> = HashSet::new();
         let mut token: Option<String> = None;

@@ -11,13 +11,13 @@ pub(crate) const MAX_PARAMS: usize = 2_000;
 
 /// `($first, …), (…)`: `rows` tuples of `width` numbered placeholders.
 pub(crate) fn tuples(rows: usize, width: usize, first: usize) -> String {
-    let mut sql = String::with_capacity(rows * width * 7);
+    let mut sql = String::with_capacity(rows * (width * 7 + 4));
     for row in 0..rows {
         if row > 0 {
             sql.push_str(", ");
         }
         sql.push('(');
-        sql.push_str(&list(width, first + row * width));
+        push_list(&mut sql, width, first + row * width);
         sql.push(')');
     }
     sql
@@ -25,7 +25,20 @@ pub(crate) fn tuples(rows: usize, width: usize, first: usize) -> String {
 
 /// `$first, $first+1, …`: `count` numbered placeholders.
 pub(crate) fn list(count: usize, first: usize) -> String {
-    (first..first + count).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ")
+    let mut sql = String::with_capacity(count * 7);
+    push_list(&mut sql, count, first);
+    sql
+}
+
+fn push_list(sql: &mut String, count: usize, first: usize) {
+    use std::fmt::Write;
+    for n in first..first + count {
+        if n > first {
+            sql.push_str(", ");
+        }
+        // Writing to a String cannot fail.
+        let _ = write!(sql, "${n}");
+    }
 }
 
 /// Chunks of rows that each fit in one statement, given each row's parameter count and

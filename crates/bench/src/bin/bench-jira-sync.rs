@@ -1,8 +1,12 @@
 //! The Jira project sync at scale, against the loopback fake Jira, into Postgres and SQLite.
 //!
 //! ```text
-//! cargo run --release -p clockwork-bench --bin bench-jira-sync [-- --rss-issues 100000]
+//! cargo run --profile server -p clockwork-bench --bin bench-jira-sync [-- --rss-issues 100000]
 //! ```
+//!
+//! In the `server` profile (speed), the build `clockwork-local sync jira` runs in; `release`
+//! is size-optimized for the cold-started functions and the Lambda worker, whose syncs are
+//! slower for it.
 //!
 //! Postgres must answer on 127.0.0.1:5432 (`.ci/services` starts it); every run gets a
 //! schema of its own (or a SQLite file of its own), dropped afterwards. What it measures:

@@ -1,6 +1,5 @@
 //! Jira Cloud REST v3 with Basic auth (`ATLASSIAN_EMAIL:ATLASSIAN_API_TOKEN`).
 
-use std::collections::HashMap;
 use std::fmt;
 
 use async_trait::async_trait;
@@ -68,19 +67,35 @@ pub struct JiraUser {
     #[serde(default)]
     pub email_address: Option<String>,
     #[serde(default)]
-    pub avatar_urls: HashMap<String, String>,
+    pub avatar_urls: AvatarUrls,
     #[serde(default)]
     pub active: Option<bool>,
     #[serde(default)]
     pub time_zone: Option<String>,
 }
 
+/// A user's avatars by size (`avatarUrls`), read as fields rather than a map: a sync reads
+/// a user for every author of every comment and worklog.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+pub struct AvatarUrls {
+    #[serde(default, rename = "48x48")]
+    pub large: Option<String>,
+    #[serde(default, rename = "32x32")]
+    pub medium: Option<String>,
+    #[serde(default, rename = "24x24")]
+    pub small: Option<String>,
+    #[serde(default, rename = "16x16")]
+    pub xsmall: Option<String>,
+}
+
 impl JiraUser {
     /// The largest avatar Jira offers.
     pub fn avatar_url(&self) -> Option<&str> {
-        ["48x48", "32x32", "24x24", "16x16"]
-            .iter()
-            .find_map(|size| self.avatar_urls.get(*size))
+        let urls = &self.avatar_urls;
+        [&urls.large, &urls.medium, &urls.small, &urls.xsmall]
+            .into_iter()
+            .flatten()
+            .next()
             .map(String::as_str)
     }
 

@@ -8,7 +8,7 @@
 //!   back-off; it counts the requests it makes.
 //! - `classify`: [`JiraDataError`], every failure as an [`ErrorCode`] with advice.
 //! - `issue` and `types`: what the calls return ([`DataIssue`], [`DataComment`], …), read
-//!   tolerantly; `adf` flattens Atlassian Document Format ([`adf_to_text`]); `time` reads
+//!   tolerantly; `adf` reads Atlassian Document Format bodies as their text needs them ([`Adf`]); `time` reads
 //!   Jira's timestamps; `changelog` reads issues' change histories ([`ChangelogPage`]);
 //!   `jql` writes the sync's JQL ([`project_issues_jql`],
 //!   [`issues_by_id_jql`]); `drift` compares a sample of each search page with what the
@@ -34,7 +34,7 @@ use clockwork_core::{AccountId, IssueId};
 
 use crate::http::HttpOptions;
 pub use crate::traffic::Governance;
-pub use adf::adf_to_text;
+pub use adf::Adf;
 pub use changelog::{
     ChangeHistory, ChangeItem, ChangelogPage, DataStatus, DataStatusCategory, IssueChangelog,
 };

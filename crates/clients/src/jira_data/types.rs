@@ -2,13 +2,11 @@
 //! tolerantly: optional and null fields are `None`, unknown fields are ignored; only a
 //! missing id or an unreadable timestamp makes a response unparseable.
 
-use chrono::{DateTime, Utc};
-use serde::Deserialize;
-use serde_json::Value;
-
-use super::adf::adf_to_text;
+use super::adf::Adf;
 use super::time;
 use crate::jira::JiraUser;
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
 
 /// A Jira user; `email_address` is `None` when the user's privacy settings hide it.
 pub type DataUser = JiraUser;
@@ -135,9 +133,7 @@ pub struct DataComment {
     #[serde(default)]
     pub author: Option<DataUser>,
     #[serde(default)]
-    pub update_author: Option<DataUser>,
-    #[serde(default)]
-    pub body: Option<Value>,
+    pub body: Option<Adf>,
     #[serde(default, deserialize_with = "time::optional")]
     pub created: Option<DateTime<Utc>>,
     #[serde(default, deserialize_with = "time::optional")]
@@ -146,7 +142,7 @@ pub struct DataComment {
 
 impl DataComment {
     pub fn text(&self) -> String {
-        self.body.as_ref().map(adf_to_text).unwrap_or_default()
+        self.body.as_ref().map(Adf::text).unwrap_or_default()
     }
 }
 
@@ -160,9 +156,7 @@ pub struct DataWorklog {
     #[serde(default)]
     pub author: Option<DataUser>,
     #[serde(default)]
-    pub update_author: Option<DataUser>,
-    #[serde(default)]
-    pub comment: Option<Value>,
+    pub comment: Option<Adf>,
     #[serde(default, deserialize_with = "time::optional")]
     pub started: Option<DateTime<Utc>>,
     #[serde(default)]
@@ -175,7 +169,7 @@ pub struct DataWorklog {
 
 impl DataWorklog {
     pub fn text(&self) -> String {
-        self.comment.as_ref().map(adf_to_text).unwrap_or_default()
+        self.comment.as_ref().map(Adf::text).unwrap_or_default()
     }
 }
 
