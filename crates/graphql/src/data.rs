@@ -1,14 +1,14 @@
 //! The synced data: `Issue`, `Comment`, `Worklog`, `Sprint`, `User`, `TeamMember`. An
 //! issue's comments and worklogs, with their authors, are read in the statement that lists
-//! it (when the query selects them: [`children`]); accounts, changes and members come
-//! through the request's loaders.
+//! it (when the query selects them: [`children`]), and so are its assignee's and reporter's
+//! accounts; changes and members come through the request's loaders.
 
 use async_graphql::{Context, ID, Lookahead, Object, Result};
 use clockwork_store::{Authored, Children, JiraUser, ListedIssue};
 
 use crate::errors;
 use crate::history::{Change, DEFAULT_CHANGES, MAX_CHANGES, StatusDuration, milliseconds};
-use crate::loaders::{Account, ChangesOf, Loaders, MemberOf, unshare};
+use crate::loaders::{ChangesOf, Loaders, MemberOf, unshare};
 use crate::query::limit;
 use crate::scalars::{DateTime, at, at_opt};
 
@@ -33,8 +33,9 @@ impl Issue {
     async fn priority(&self) -> Option<&str> {
         self.0.issue.priority.as_deref()
     }
-    async fn assignee(&self, ctx: &Context<'_>) -> Result<Option<User>> {
-        account(ctx, self.0.issue.assignee_account_id.as_deref()).await
+    async fn assignee(&self) -> Option<User> {
+        let id = self.0.issue.assignee_account_id.as_deref()?;
+        Some(author(self.0.assignee.as_ref(), Some(id)))
     }
     async fn updated(&self) -> DateTime {
         at(self.0.issue.updated_ms)
@@ -68,8 +69,9 @@ impl Issue {
     async fn story_points(&self) -> Option<f64> {
         self.0.issue.story_points
     }
-    async fn reporter(&self, ctx: &Context<'_>) -> Result<Option<User>> {
-        account(ctx, self.0.issue.reporter_account_id.as_deref()).await
+    async fn reporter(&self) -> Option<User> {
+        let id = self.0.issue.reporter_account_id.as_deref()?;
+        Some(author(self.0.reporter.as_ref(), Some(id)))
     }
     /// The changed fields of its changelog, newest first; `first`: 1–100, default 20.
     async fn changes(&self, ctx: &Context<'_>, first: Option<i32>) -> Result<Vec<Change>> {
@@ -232,13 +234,8 @@ pub fn loaders<'a>(ctx: &'a Context<'_>) -> Result<&'a Loaders> {
     ctx.data::<Loaders>()
 }
 
-/// The stored account, or a stand-in naming the id when it is not stored (yet).
-pub async fn account(ctx: &Context<'_>, account_id: Option<&str>) -> Result<Option<User>> {
-    let Some(id) = account_id else { return Ok(None) };
-    let user = loaders(ctx)?.load_one(Account(id.to_owned())).await.map_err(unshare)?;
-    Ok(Some(User(user.unwrap_or_else(|| stand_in(id)))))
-}
-
+/// The stored account, or a stand-in naming the id when it is not stored (yet); a row
+/// without any account shows the account `unknown`.
 pub fn author(user: Option<&JiraUser>, account_id: Option<&str>) -> User {
     User(user.cloned().unwrap_or_else(|| stand_in(account_id.unwrap_or("unknown"))))
 }

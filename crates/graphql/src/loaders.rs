@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
-use clockwork_store::{Authored, IssueChange, JiraUser, ProjectCounts, Store, TeamMember};
+use clockwork_store::{Authored, IssueChange, ProjectCounts, Store, TeamMember};
 
 use crate::errors;
 
@@ -16,9 +16,6 @@ const MAX_BATCH: usize = 100;
 /// The changelog of an issue (by issue id).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ChangesOf(pub String);
-/// A stored Jira account (by account id).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Account(pub String);
 /// The team member matched to an account (by account id).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct MemberOf(pub String);
@@ -46,38 +43,18 @@ pub fn for_request(store: &Store) -> Loaders {
 
 type Failure = Arc<async_graphql::Error>;
 
-/// Loads what the page's selection will ask for, each kind in one batch and all at once,
-/// so the children's resolvers find it cached. Left to the resolvers, the loads of 100
-/// issues may straddle the loader's batching window and cost more statements.
+/// Loads the changes of the page's issues in one batch when the selection asks for them, so
+/// their resolvers find them cached. Left to the resolvers, the loads of 100 issues may
+/// straddle the loader's batching window and cost more statements.
 pub async fn prefetch(
     loaders: &Loaders,
     node: &async_graphql::Lookahead<'_>,
     issues: &[clockwork_store::ListedIssue],
 ) -> async_graphql::Result<()> {
-    let ids = || issues.iter().map(|row| row.issue.id.clone());
-    let accounts = || {
-        let people = issues.iter().flat_map(|row| {
-            let issue = &row.issue;
-            let assignee = node.field("assignee").exists().then_some(&issue.assignee_account_id);
-            let reporter = node.field("reporter").exists().then_some(&issue.reporter_account_id);
-            assignee.into_iter().chain(reporter).flatten()
-        });
-        people.cloned().map(Account).collect::<std::collections::HashSet<_>>()
-    };
-    let changes = async {
-        if node.field("changes").exists() {
-            loaders.load_many(ids().map(ChangesOf)).await.map_err(unshare)?;
-        }
-        Ok::<_, async_graphql::Error>(())
-    };
-    let people = async {
-        let accounts = accounts();
-        if !accounts.is_empty() {
-            loaders.load_many(accounts).await.map_err(unshare)?;
-        }
-        Ok(())
-    };
-    tokio::try_join!(changes, people)?;
+    if node.field("changes").exists() {
+        let ids = issues.iter().map(|row| ChangesOf(row.issue.id.clone()));
+        loaders.load_many(ids).await.map_err(unshare)?;
+    }
     Ok(())
 }
 
@@ -101,16 +78,6 @@ impl Loader<ChangesOf> for StoreLoader {
     async fn load(&self, keys: &[ChangesOf]) -> Result<HashMap<ChangesOf, Self::Value>, Failure> {
         let rows = self.store.changes_of_issues(&ids(keys, |k| &k.0)).await.map_err(failed)?;
         Ok(group(keys, rows, |key| &key.0, |row| &row.value.issue_id))
-    }
-}
-
-impl Loader<Account> for StoreLoader {
-    type Value = JiraUser;
-    type Error = Failure;
-
-    async fn load(&self, keys: &[Account]) -> Result<HashMap<Account, JiraUser>, Failure> {
-        let users = self.store.jira_users_by_ids(&ids(keys, |k| &k.0)).await.map_err(failed)?;
-        Ok(users.into_iter().map(|user| (Account(user.account_id.clone()), user)).collect())
     }
 }
 

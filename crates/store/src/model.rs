@@ -139,6 +139,10 @@ pub struct ListedIssue {
     /// `None` when the issue is in no sprint, or in one not read from its board yet.
     pub sprint: Option<Sprint>,
     pub flow: Flow,
+    /// The stored accounts of its assignee and reporter (`None` when it has none, or the
+    /// account is not stored yet).
+    pub assignee: Option<JiraUser>,
+    pub reporter: Option<JiraUser>,
     /// Its live comments with their authors, oldest first, when the read asked for them
     /// ([`crate::Children`]); `None` when it did not.
     pub comments: Option<Vec<Authored<Comment>>>,

@@ -1,6 +1,7 @@
 //! The JSON document a listing's statement answers: an array of issues, each an array of
-//! fields in [`IssueRow`]'s order (its latest sprint, comments and worklogs nested arrays or
-//! `null`), written by the database in either dialect and read back with serde.
+//! fields in [`IssueRow`]'s order (its latest sprint, its assignee's and reporter's accounts,
+//! its comments and worklogs nested arrays or `null`), written by the database in either
+//! dialect and read back with serde.
 
 use serde::Deserialize;
 
@@ -14,16 +15,24 @@ use crate::model::{Authored, Comment, Flow, Issue, JiraUser, ListedIssue, Sprint
 const ISSUE_FIELDS: &str = "i.id, i.issue_key, i.project_key, i.summary, i.status, \
      i.status_category, i.priority, i.issue_type, i.assignee_account_id, i.reporter_account_id, \
      i.created_ms, i.updated_ms, i.resolved_ms, i.story_points, i.cycle_time_ms, i.lead_time_ms";
-/// The latest sprint of each listed issue (`sp`), joined to the issues already cut to size.
-const WITH_SPRINT: &str = "LEFT JOIN sprints sp ON sp.id = \
-     (SELECT MAX(s.sprint_id) FROM issue_sprints s WHERE s.issue_id = i.id)";
+/// The latest sprint of each listed issue (`sp`) and the accounts of its assignee (`a`) and
+/// reporter (`r`), joined to the issues already cut to size.
+const JOINED: &str = "LEFT JOIN sprints sp ON sp.id = \
+     (SELECT MAX(s.sprint_id) FROM issue_sprints s WHERE s.issue_id = i.id) \
+     LEFT JOIN jira_users a ON a.account_id = i.assignee_account_id \
+     LEFT JOIN jira_users r ON r.account_id = i.reporter_account_id";
 const SPRINT_FIELDS: &str =
     "sp.id, sp.board_id, sp.name, sp.state, sp.goal, sp.start_ms, sp.end_ms, sp.complete_ms";
-/// A child's fields (`c`) and its author's (`u`), in [`CommentRow`]'s and [`WorklogRow`]'s order.
+/// A child's fields (`c`), then its author's (`u`), in [`CommentRow`]'s and [`WorklogRow`]'s order.
 const COMMENT_FIELDS: &str = "c.id, c.author_account_id, c.body, c.created_ms, c.updated_ms";
 const WORKLOG_FIELDS: &str = "c.id, c.author_account_id, c.started_ms, c.time_spent_seconds, \
      c.comment, c.created_ms, c.updated_ms";
-const AUTHOR_FIELDS: &str = "u.account_id, u.display_name, u.email, u.avatar_url, u.active";
+/// The fields of the account `alias` stands for, in [`AccountRow`]'s order.
+fn account_fields(alias: &str) -> String {
+    ["account_id", "display_name", "email", "avatar_url", "active"]
+        .map(|f| format!("{alias}.{f}"))
+        .join(", ")
+}
 
 /// How a database writes JSON: SQLite's functions, or Postgres's.
 struct Dialect {
@@ -61,17 +70,21 @@ pub(super) fn document(backend: Backend, issues: &str, children: Children) -> St
             return "NULL".to_owned();
         }
         format!(
-            "(SELECT {gather}({array}({fields}, {array}({AUTHOR_FIELDS}))) \
+            "(SELECT {gather}({array}({fields}, {array}({author}))) \
              FROM {table} c LEFT JOIN jira_users u ON u.account_id = c.author_account_id \
              WHERE c.issue_id = i.id AND c.deleted_at IS NULL)",
             gather = sql.gather,
+            author = account_fields("u"),
         )
     };
     let sprint = format!("CASE WHEN sp.id IS NULL THEN NULL ELSE {array}({SPRINT_FIELDS}) END");
     format!(
-        "SELECT CAST({gather}({array}({ISSUE_FIELDS}, {durations}, {sprint}, {comments}, \
-         {worklogs}) ORDER BY i.updated_ms, i.id) AS TEXT) FROM ({issues}) i {WITH_SPRINT}",
+        "SELECT CAST({gather}({array}({ISSUE_FIELDS}, {durations}, {sprint}, \
+         {array}({assignee}), {array}({reporter}), {comments}, {worklogs}) \
+         ORDER BY i.updated_ms, i.id) AS TEXT) FROM ({issues}) i {JOINED}",
         gather = sql.gather,
+        assignee = account_fields("a"),
+        reporter = account_fields("r"),
         durations = (sql.nested)("i.status_durations"),
         comments = children_of(children.comments, COMMENT_FIELDS, "comments"),
         worklogs = children_of(children.worklogs, WORKLOG_FIELDS, "worklogs"),
@@ -112,6 +125,8 @@ struct IssueRow {
     lead_time_ms: Option<i64>,
     status_durations: Option<Vec<StatusDuration>>,
     sprint: Option<SprintRow>,
+    assignee: AccountRow,
+    reporter: AccountRow,
     comments: Option<Vec<CommentRow>>,
     worklogs: Option<Vec<WorklogRow>>,
 }
@@ -135,7 +150,7 @@ struct CommentRow {
     body: String,
     created_ms: i64,
     updated_ms: i64,
-    author: AuthorRow,
+    author: AccountRow,
 }
 
 #[derive(Deserialize)]
@@ -147,13 +162,13 @@ struct WorklogRow {
     comment: Option<String>,
     created_ms: i64,
     updated_ms: i64,
-    author: AuthorRow,
+    author: AccountRow,
 }
 
-/// A child's author account: all `null` when the child has no author or the account is not
-/// stored.
+/// A person's account (an assignee, a reporter, an author): all `null` when there is none or
+/// the account is not stored.
 #[derive(Deserialize)]
-struct AuthorRow {
+struct AccountRow {
     account_id: Option<String>,
     display_name: Option<String>,
     email: Option<String>,
@@ -258,13 +273,15 @@ impl IssueRow {
                 cycle_time_ms: self.cycle_time_ms,
                 lead_time_ms: self.lead_time_ms,
             },
+            assignee: self.assignee.user(),
+            reporter: self.reporter.user(),
             comments,
             worklogs,
         }
     }
 }
 
-impl AuthorRow {
+impl AccountRow {
     fn user(self) -> Option<JiraUser> {
         Some(JiraUser {
             account_id: self.account_id?,
