@@ -2,9 +2,9 @@
 //!
 //! Every statement is written once, in SQL both databases accept, with `$n` placeholders (the
 //! SQLite driver maps `$n` to the n-th argument too; [`positional`] sends SQLite `?` instead
-//! when the `$n` are in order, as it finds each `$n` by a linear search). A [`Statement`] collects its arguments as
-//! backend-neutral [`Value`]s; [`Pool`] and [`Tx`] bind them for whichever driver they hold, so
-//! only this module knows there are two.
+//! when the `$n` are in order, as it finds each `$n` by a linear search). A [`Statement`]
+//! collects its arguments as backend-neutral [`Value`]s; [`Pool`] and [`Tx`] bind them for
+//! whichever driver they hold, so only this module knows there are two.
 //!
 //! Every statement sent is counted ([`Statements`]): one relaxed atomic add, so tests and
 //! benchmarks can prove how many statements a request costs without slowing anything.
