@@ -8,8 +8,8 @@
 //!   changes and time in status.
 //! - `admin`: schedules (`SyncJob`), states, logs, tracked projects with their health.
 //! - `projects`: `projectId` arguments (key or id) and Jira's live options.
-//! - `loaders`: the per-request dataloader: a page's changes, members
-//!   and counts each in one statement.
+//! - `loaders`: the per-request dataloader: a page's changes, members and counts, each in one
+//!   statement.
 //! - `scalars`: `DateTime` (RFC 3339 UTC) and the opaque keyset cursor.
 //! - `errors`: machine codes in `extensions.code`, as the REST API names them.
 //! - `limits`: depth and complexity limits.

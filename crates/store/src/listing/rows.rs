@@ -8,8 +8,9 @@ use serde::Deserialize;
 use crate::config::Backend;
 use crate::error::StoreError;
 use crate::listing::Children;
-use crate::model::StatusDuration;
-use crate::model::{Authored, Comment, Flow, Issue, JiraUser, ListedIssue, Sprint, Worklog};
+use crate::model::{
+    Authored, Comment, Flow, Issue, JiraUser, ListedIssue, Sprint, StatusDuration, Worklog,
+};
 
 /// An issue's fields (`i`), in [`IssueRow`]'s order up to its sprint.
 const ISSUE_FIELDS: &str = "i.id, i.issue_key, i.project_key, i.summary, i.status, \
@@ -40,7 +41,8 @@ struct Dialect {
     array: &'static str,
     /// The array of an expression's values over the rows, in the order given.
     gather: &'static str,
-    /// A text (or a subquery's) JSON value, nested as JSON rather than as a string.
+    /// A text column's JSON, nested as JSON rather than as a string (a subquery's JSON
+    /// nests as it is in both).
     nested: fn(&str) -> String,
 }
 
@@ -57,8 +59,8 @@ const POSTGRES: Dialect = Dialect {
 
 /// The statement writing the live issues that `issues` (a `SELECT` of `issues` rows) selects
 /// as one JSON document, in `(updated, id)` order, with the children asked for. The children
-/// come in no order and are sorted once parsed ([`parse`]): an ordered aggregate would cost
-/// either database a sort for every issue.
+/// come in no order and are sorted once parsed ([`IssueRow::listed`]): an ordered aggregate
+/// would cost either database a sort for every issue.
 pub(super) fn document(backend: Backend, issues: &str, children: Children) -> String {
     let sql = match backend {
         Backend::Sqlite => &SQLITE,
@@ -207,38 +209,12 @@ impl IssueRow {
         let comments = children.comments.then(|| {
             let mut rows = self.comments.unwrap_or_default();
             rows.sort_unstable_by(|a, b| (a.created_ms, &a.id).cmp(&(b.created_ms, &b.id)));
-            rows.into_iter()
-                .map(|row| Authored {
-                    value: Comment {
-                        id: row.id,
-                        issue_id: id.clone(),
-                        author_account_id: row.author_account_id,
-                        body: row.body,
-                        created_ms: row.created_ms,
-                        updated_ms: row.updated_ms,
-                    },
-                    author: row.author.user(),
-                })
-                .collect()
+            rows.into_iter().map(|row| row.authored(&id)).collect()
         });
         let worklogs = children.worklogs.then(|| {
             let mut rows = self.worklogs.unwrap_or_default();
             rows.sort_unstable_by(|a, b| (a.started_ms, &a.id).cmp(&(b.started_ms, &b.id)));
-            rows.into_iter()
-                .map(|row| Authored {
-                    value: Worklog {
-                        id: row.id,
-                        issue_id: id.clone(),
-                        author_account_id: row.author_account_id,
-                        started_ms: row.started_ms,
-                        time_spent_seconds: row.time_spent_seconds,
-                        comment: row.comment,
-                        created_ms: row.created_ms,
-                        updated_ms: row.updated_ms,
-                    },
-                    author: row.author.user(),
-                })
-                .collect()
+            rows.into_iter().map(|row| row.authored(&id)).collect()
         });
         ListedIssue {
             issue: Issue {
@@ -277,6 +253,40 @@ impl IssueRow {
             reporter: self.reporter.user(),
             comments,
             worklogs,
+        }
+    }
+}
+
+impl CommentRow {
+    fn authored(self, issue_id: &str) -> Authored<Comment> {
+        Authored {
+            value: Comment {
+                id: self.id,
+                issue_id: issue_id.to_owned(),
+                author_account_id: self.author_account_id,
+                body: self.body,
+                created_ms: self.created_ms,
+                updated_ms: self.updated_ms,
+            },
+            author: self.author.user(),
+        }
+    }
+}
+
+impl WorklogRow {
+    fn authored(self, issue_id: &str) -> Authored<Worklog> {
+        Authored {
+            value: Worklog {
+                id: self.id,
+                issue_id: issue_id.to_owned(),
+                author_account_id: self.author_account_id,
+                started_ms: self.started_ms,
+                time_spent_seconds: self.time_spent_seconds,
+                comment: self.comment,
+                created_ms: self.created_ms,
+                updated_ms: self.updated_ms,
+            },
+            author: self.author.user(),
         }
     }
 }
