@@ -10,7 +10,8 @@
 //!   commits in one transaction with its cursor, so a killed sync resumes with nothing missed
 //!   or duplicated. Deletions are soft (`deleted_at`).
 //! - `listing`: what the APIs read: keyset pages of live issues ([`IssueFilter`],
-//!   [`IssueKeyset`]) with the children asked for ([`Children`]), in one statement.
+//!   [`IssueKeyset`]) with the children asked for ([`Children`]) in one statement, the
+//!   people they name in one more.
 //! - [`sync_state`]: cursors, statuses and the run log.
 //! - [`schedule`]: each project's schedule and health, requested runs, the atomic claim of
 //!   due runs, and the record of finished runs.

@@ -1,15 +1,18 @@
 //! Reads for the APIs: keyset pages of live issues with their latest sprint, and one issue
-//! by key, each in one statement that answers one value: the database writes the issues it
-//! lists, with the comments and worklogs asked for ([`Children`]) and their authors, as one
-//! JSON document ([`rows`]), which is parsed straight into the listed rows. A page of 100
-//! issues with 1,000 children is one value to hand over instead of 1,100 rows of a dozen
-//! columns each, and each of those costs the drivers more than its JSON costs to read.
+//! by key. The database writes the issues a read lists, with the comments and worklogs asked
+//! for ([`Children`]), as one JSON document ([`rows`]), parsed straight into the listed rows:
+//! a page of 100 issues with 1,000 children is one value to hand over instead of 1,100 rows
+//! of a dozen columns each, and each of those costs the drivers more than its JSON costs to
+//! read. The accounts of the people the issues name (assignees, reporters, authors) follow
+//! in one more statement: a page names a few people hundreds of times.
 
 mod rows;
 
+use std::collections::HashMap;
+
 use crate::Store;
 use crate::error::Result;
-use crate::model::ListedIssue;
+use crate::model::{JiraUser, ListedIssue};
 use crate::pool::{Statement, Value};
 
 /// Which children a listing reads with each issue (none by default).
@@ -69,7 +72,7 @@ impl Store {
             values.push(after.updated_ms.into());
             values.push((&after.id).into());
             let (ms, id) = (values.len() - 1, values.len());
-            conditions.push(format!("(updated_ms > ${ms} OR (updated_ms = ${ms} AND id > ${id}))"));
+            conditions.push(format!("(updated_ms, id) > (${ms}, ${id})"));
         }
         values.push(i64::from(limit).into());
         let issues = format!(
@@ -97,6 +100,46 @@ impl Store {
         children: Children,
     ) -> Result<Vec<ListedIssue>> {
         let document: Option<(Option<String>,)> = self.pool.fetch_optional(statement).await?;
-        rows::parse(document.and_then(|(json,)| json).as_deref(), children)
+        let mut issues = rows::parse(document.and_then(|(json,)| json).as_deref(), children)?;
+        self.fill_accounts(&mut issues).await?;
+        Ok(issues)
+    }
+
+    /// The stored accounts of the people the issues name, read once each (an account not
+    /// stored yet stays `None`).
+    async fn fill_accounts(&self, issues: &mut [ListedIssue]) -> Result<()> {
+        let mut named: Vec<&str> = Vec::new();
+        for listed in issues.iter() {
+            named.extend(listed.issue.assignee_account_id.as_deref());
+            named.extend(listed.issue.reporter_account_id.as_deref());
+            let comments = listed.comments.iter().flatten();
+            named.extend(comments.filter_map(|c| c.value.author_account_id.as_deref()));
+            let worklogs = listed.worklogs.iter().flatten();
+            named.extend(worklogs.filter_map(|w| w.value.author_account_id.as_deref()));
+        }
+        named.sort_unstable();
+        named.dedup();
+        if named.is_empty() {
+            return Ok(());
+        }
+        let named: Vec<String> = named.into_iter().map(str::to_owned).collect();
+        let accounts: HashMap<String, JiraUser> = self
+            .jira_users_by_ids(&named)
+            .await?
+            .into_iter()
+            .map(|user| (user.account_id.clone(), user))
+            .collect();
+        let account = |id: &Option<String>| id.as_ref().and_then(|id| accounts.get(id)).cloned();
+        for listed in issues {
+            listed.assignee = account(&listed.issue.assignee_account_id);
+            listed.reporter = account(&listed.issue.reporter_account_id);
+            for comment in listed.comments.iter_mut().flatten() {
+                comment.author = account(&comment.value.author_account_id);
+            }
+            for worklog in listed.worklogs.iter_mut().flatten() {
+                worklog.author = account(&worklog.value.author_account_id);
+            }
+        }
+        Ok(())
     }
 }

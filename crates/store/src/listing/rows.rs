@@ -1,40 +1,28 @@
 //! The JSON document a listing's statement answers: an array of issues, each an array of
-//! fields in [`IssueRow`]'s order (its latest sprint, its assignee's and reporter's accounts,
-//! its comments and worklogs nested arrays or `null`), written by the database in either
-//! dialect and read back with serde.
+//! fields in [`IssueRow`]'s order (its latest sprint, its comments and worklogs nested arrays
+//! or `null`), written by the database in either dialect and read back with serde. The
+//! accounts of the people named are not in it: a page names a few people many times over.
 
 use serde::Deserialize;
 
 use crate::config::Backend;
 use crate::error::StoreError;
 use crate::listing::Children;
-use crate::model::{
-    Authored, Comment, Flow, Issue, JiraUser, ListedIssue, Sprint, StatusDuration, Worklog,
-};
+use crate::model::{Authored, Comment, Flow, Issue, ListedIssue, Sprint, StatusDuration, Worklog};
 
 /// An issue's fields (`i`), in [`IssueRow`]'s order up to its sprint.
 const ISSUE_FIELDS: &str = "i.id, i.issue_key, i.project_key, i.summary, i.status, \
      i.status_category, i.priority, i.issue_type, i.assignee_account_id, i.reporter_account_id, \
      i.created_ms, i.updated_ms, i.resolved_ms, i.story_points, i.cycle_time_ms, i.lead_time_ms";
-/// The latest sprint of each listed issue (`sp`) and the accounts of its assignee (`a`) and
-/// reporter (`r`), joined to the issues already cut to size.
+/// The latest sprint of each listed issue (`sp`), joined to the issues already cut to size.
 const JOINED: &str = "LEFT JOIN sprints sp ON sp.id = \
-     (SELECT MAX(s.sprint_id) FROM issue_sprints s WHERE s.issue_id = i.id) \
-     LEFT JOIN jira_users a ON a.account_id = i.assignee_account_id \
-     LEFT JOIN jira_users r ON r.account_id = i.reporter_account_id";
+     (SELECT MAX(s.sprint_id) FROM issue_sprints s WHERE s.issue_id = i.id)";
 const SPRINT_FIELDS: &str =
     "sp.id, sp.board_id, sp.name, sp.state, sp.goal, sp.start_ms, sp.end_ms, sp.complete_ms";
-/// A child's fields (`c`), then its author's (`u`), in [`CommentRow`]'s and [`WorklogRow`]'s order.
+/// A child's fields (`c`), in [`CommentRow`]'s and [`WorklogRow`]'s order.
 const COMMENT_FIELDS: &str = "c.id, c.author_account_id, c.body, c.created_ms, c.updated_ms";
 const WORKLOG_FIELDS: &str = "c.id, c.author_account_id, c.started_ms, c.time_spent_seconds, \
      c.comment, c.created_ms, c.updated_ms";
-/// The fields of the account `alias` stands for, in [`AccountRow`]'s order.
-fn account_fields(alias: &str) -> String {
-    ["account_id", "display_name", "email", "avatar_url", "active"]
-        .map(|f| format!("{alias}.{f}"))
-        .join(", ")
-}
-
 /// How a database writes JSON: SQLite's functions, or Postgres's.
 struct Dialect {
     /// `[a, b, …]` of its arguments.
@@ -58,9 +46,10 @@ const POSTGRES: Dialect = Dialect {
 };
 
 /// The statement writing the live issues that `issues` (a `SELECT` of `issues` rows) selects
-/// as one JSON document, in `(updated, id)` order, with the children asked for. The children
-/// come in no order and are sorted once parsed ([`IssueRow::listed`]): an ordered aggregate
-/// would cost either database a sort for every issue.
+/// as one JSON document, with the children asked for. Issues and children come in no order
+/// and are sorted once parsed ([`parse`], [`IssueRow::listed`]): an ordered aggregate costs
+/// either database a sort of every issue's JSON (SQLite copies it into a temporary b-tree),
+/// and one for every issue's children.
 pub(super) fn document(backend: Backend, issues: &str, children: Children) -> String {
     let sql = match backend {
         Backend::Sqlite => &SQLITE,
@@ -72,36 +61,32 @@ pub(super) fn document(backend: Backend, issues: &str, children: Children) -> St
             return "NULL".to_owned();
         }
         format!(
-            "(SELECT {gather}({array}({fields}, {array}({author}))) \
-             FROM {table} c LEFT JOIN jira_users u ON u.account_id = c.author_account_id \
+            "(SELECT {gather}({array}({fields})) FROM {table} c \
              WHERE c.issue_id = i.id AND c.deleted_at IS NULL)",
             gather = sql.gather,
-            author = account_fields("u"),
         )
     };
     let sprint = format!("CASE WHEN sp.id IS NULL THEN NULL ELSE {array}({SPRINT_FIELDS}) END");
     format!(
-        "SELECT CAST({gather}({array}({ISSUE_FIELDS}, {durations}, {sprint}, \
-         {array}({assignee}), {array}({reporter}), {comments}, {worklogs}) \
-         ORDER BY i.updated_ms, i.id) AS TEXT) FROM ({issues}) i {JOINED}",
+        "SELECT CAST({gather}({array}({ISSUE_FIELDS}, {durations}, {sprint}, {comments}, \
+         {worklogs})) AS TEXT) FROM ({issues}) i {JOINED}",
         gather = sql.gather,
-        assignee = account_fields("a"),
-        reporter = account_fields("r"),
         durations = (sql.nested)("i.status_durations"),
         comments = children_of(children.comments, COMMENT_FIELDS, "comments"),
         worklogs = children_of(children.worklogs, WORKLOG_FIELDS, "worklogs"),
     )
 }
 
-/// The listed issues in `document` (`None`: the statement listed none), with the children
-/// asked for (Postgres gathers no rows into `null`, SQLite into `[]`).
+/// The listed issues in `document` (`None`: the statement listed none) by `(updated, id)`,
+/// with the children asked for (Postgres gathers no rows into `null`, SQLite into `[]`).
 pub(super) fn parse(
     document: Option<&str>,
     children: Children,
 ) -> crate::error::Result<Vec<ListedIssue>> {
     let Some(document) = document else { return Ok(Vec::new()) };
-    let rows: Vec<IssueRow> = serde_json::from_str(document)
+    let mut rows: Vec<IssueRow> = serde_json::from_str(document)
         .map_err(|error| StoreError::Corrupt(format!("a listing's JSON: {error}")))?;
+    rows.sort_unstable_by(|a, b| (a.updated_ms, &a.id).cmp(&(b.updated_ms, &b.id)));
     Ok(rows.into_iter().map(|row| row.listed(children)).collect())
 }
 
@@ -127,8 +112,6 @@ struct IssueRow {
     lead_time_ms: Option<i64>,
     status_durations: Option<Vec<StatusDuration>>,
     sprint: Option<SprintRow>,
-    assignee: AccountRow,
-    reporter: AccountRow,
     comments: Option<Vec<CommentRow>>,
     worklogs: Option<Vec<WorklogRow>>,
 }
@@ -152,7 +135,6 @@ struct CommentRow {
     body: String,
     created_ms: i64,
     updated_ms: i64,
-    author: AccountRow,
 }
 
 #[derive(Deserialize)]
@@ -164,43 +146,6 @@ struct WorklogRow {
     comment: Option<String>,
     created_ms: i64,
     updated_ms: i64,
-    author: AccountRow,
-}
-
-/// A person's account (an assignee, a reporter, an author): all `null` when there is none or
-/// the account is not stored.
-#[derive(Deserialize)]
-struct AccountRow {
-    account_id: Option<String>,
-    display_name: Option<String>,
-    email: Option<String>,
-    avatar_url: Option<String>,
-    active: Option<Flag>,
-}
-
-/// A boolean as either database writes it into JSON (SQLite has none: `0`/`1`).
-struct Flag(bool);
-
-impl<'de> Deserialize<'de> for Flag {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl serde::de::Visitor<'_> for Visitor {
-            type Value = Flag;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a boolean, or 0 or 1")
-            }
-            fn visit_bool<E>(self, flag: bool) -> Result<Flag, E> {
-                Ok(Flag(flag))
-            }
-            fn visit_u64<E>(self, flag: u64) -> Result<Flag, E> {
-                Ok(Flag(flag != 0))
-            }
-            fn visit_i64<E>(self, flag: i64) -> Result<Flag, E> {
-                Ok(Flag(flag != 0))
-            }
-        }
-        deserializer.deserialize_any(Visitor)
-    }
 }
 
 impl IssueRow {
@@ -249,8 +194,8 @@ impl IssueRow {
                 cycle_time_ms: self.cycle_time_ms,
                 lead_time_ms: self.lead_time_ms,
             },
-            assignee: self.assignee.user(),
-            reporter: self.reporter.user(),
+            assignee: None,
+            reporter: None,
             comments,
             worklogs,
         }
@@ -268,7 +213,7 @@ impl CommentRow {
                 created_ms: self.created_ms,
                 updated_ms: self.updated_ms,
             },
-            author: self.author.user(),
+            author: None,
         }
     }
 }
@@ -286,19 +231,7 @@ impl WorklogRow {
                 created_ms: self.created_ms,
                 updated_ms: self.updated_ms,
             },
-            author: self.author.user(),
+            author: None,
         }
-    }
-}
-
-impl AccountRow {
-    fn user(self) -> Option<JiraUser> {
-        Some(JiraUser {
-            account_id: self.account_id?,
-            display_name: self.display_name.unwrap_or_default(),
-            email: self.email,
-            avatar_url: self.avatar_url,
-            active: self.active.is_none_or(|Flag(active)| active),
-        })
     }
 }
