@@ -21,8 +21,7 @@ use clockwork_core::config::{AuthConfig, JiraConfig};
 use clockwork_graphql::{Deps, GraphqlService};
 use clockwork_operations::{Controls, Schedule};
 use clockwork_store::{
-    Backend, Comment, Issue, IssueBatch, IssueRecord, JiraUser, Sprint, Store, StoreConfig,
-    Worklog,
+    Backend, Comment, Issue, IssueBatch, IssueRecord, JiraUser, Sprint, Store, StoreConfig, Worklog,
 };
 use clockwork_testkit::databases::{Kind, with_database};
 use secrecy::SecretString;
