@@ -14,6 +14,15 @@ const PAGE: &str = "query($first: Int, $after: String, $project: ID, $since: Dat
      edges { cursor node { key updated status assignee { accountId } } } \
      pageInfo { hasNextPage hasPreviousPage endCursor } } }";
 
+/// What a page of issues with their children and people costs: SQLite writes the page and
+/// its children as one document, Postgres sends the children in rows of their own.
+fn page_statements(world: &World) -> u64 {
+    match world.store.backend() {
+        clockwork_store::Backend::Sqlite => 2,
+        clockwork_store::Backend::Postgres => 3,
+    }
+}
+
 /// Every key the filter lists, page by page.
 async fn all_keys(world: &World, first: i64, filter: Value) -> Vec<String> {
     let mut keys = Vec::new();
@@ -105,7 +114,7 @@ on_both_databases! { World::run, World;
         assert_eq!(data["issue"]["assignee"]["teamMember"]["displayName"], "Person 0");
     }
 
-    async fn a_full_page_with_its_children_and_people_costs_two_statements(world) {
+    async fn a_full_page_with_its_children_and_people_costs_at_most_three_statements(world) {
         seed::project(&world.store, 150, 2).await;
         let query = "{ issues(first: 100) { edges { node { key sprint { name } \
              assignee { displayName } reporter { displayName } \
@@ -116,7 +125,11 @@ on_both_databases! { World::run, World;
         let edges = data["issues"]["edges"].as_array().unwrap();
         assert_eq!(edges.len(), 100);
         assert!(edges.iter().all(|e| e["node"]["comments"].as_array().unwrap().len() == 2));
-        assert_eq!(statements, 2, "the page with its sprints and children, then its people");
+        assert_eq!(
+            statements,
+            page_statements(&world),
+            "the page with its sprints and children (the children apart on Postgres), then its people"
+        );
     }
 
     async fn a_page_asking_for_history_costs_one_statement_more(world) {
@@ -130,7 +143,7 @@ on_both_databases! { World::run, World;
         let before = world.store.statements_sent();
         let data = world.user(query, json!({})).await;
         let statements = world.store.statements_sent() - before;
-        assert_eq!(statements, 3, "the page with its children, its people, then the changes");
+        assert_eq!(statements, page_statements(&world) + 1, "the page with its children and people, then the changes");
         let edges = data["issues"]["edges"].as_array().unwrap();
         assert_eq!(edges.len(), 100);
         let node = |key: &str| edges.iter().map(|e| &e["node"]).find(|n| n["key"] == key).unwrap().clone();

@@ -1,16 +1,18 @@
 //! Reads for the APIs: keyset pages of live issues with their latest sprint, and one issue
-//! by key. The database writes the issues a read lists, with the comments and worklogs asked
-//! for ([`Children`]), as one JSON document ([`rows`]), parsed straight into the listed rows:
-//! a page of 100 issues with 1,000 children is one value to hand over instead of 1,100 rows
-//! of a dozen columns each, and each of those costs the drivers more than its JSON costs to
-//! read. The accounts of the people the issues name (assignees, reporters, authors) follow
-//! in one more statement: a page names a few people hundreds of times.
+//! by key, with the comments and worklogs asked for ([`Children`]). Each backend is read the
+//! way its driver hands values over cheapest: SQLite writes a page as one JSON document
+//! ([`document`]), Postgres sends rows ([`plain`]); both become the same [`rows`]. The
+//! accounts of the people the issues name (assignees, reporters, authors) follow in one more
+//! statement: a page names a few people hundreds of times.
 
+mod document;
+mod plain;
 mod rows;
 
 use std::collections::HashMap;
 
 use crate::Store;
+use crate::config::Backend;
 use crate::error::Result;
 use crate::model::{JiraUser, ListedIssue};
 use crate::pool::{Statement, Value};
@@ -74,33 +76,46 @@ impl Store {
             let (ms, id) = (values.len() - 1, values.len());
             conditions.push(format!("(updated_ms, id) > (${ms}, ${id})"));
         }
-        values.push(i64::from(limit).into());
+        // The limit is written into the statement: bound, Postgres plans every execution
+        // afresh (a generic plan for an unknown limit assumes a tenth of the table).
         let issues = format!(
-            "SELECT * FROM issues WHERE {} ORDER BY updated_ms, id LIMIT ${}",
+            "SELECT * FROM issues WHERE {} ORDER BY updated_ms, id LIMIT {limit}",
             conditions.join(" AND "),
-            values.len()
         );
-        let mut statement = Statement::new(rows::document(self.backend(), &issues, children));
-        for value in values {
-            statement.push(value);
-        }
-        self.listed(statement, children).await
+        self.listed(&issues, &values, children).await
     }
 
     /// The live issue with this key, with its latest sprint.
     pub async fn issue_by_key(&self, key: &str, children: Children) -> Result<Option<ListedIssue>> {
         let issue = "SELECT * FROM issues WHERE issue_key = $1 AND deleted_at IS NULL";
-        let statement = Statement::new(rows::document(self.backend(), issue, children)).bind(key);
-        Ok(self.listed(statement, children).await?.pop())
+        Ok(self.listed(issue, &[key.into()], children).await?.pop())
     }
 
+    /// The issues that `issues` (a `SELECT` of `issues` rows, with `values` for its
+    /// placeholders) selects, by `(updated, id)`, with their children and people.
     async fn listed(
         &self,
-        statement: Statement<'_>,
+        issues: &str,
+        values: &[Value<'_>],
         children: Children,
     ) -> Result<Vec<ListedIssue>> {
-        let document: Option<(Option<String>,)> = self.pool.fetch_optional(statement).await?;
-        let mut issues = rows::parse(document.and_then(|(json,)| json).as_deref(), children)?;
+        let statement = |sql: String| {
+            let mut statement = Statement::new(sql);
+            for value in values {
+                statement.push(*value);
+            }
+            statement
+        };
+        let mut issues = match self.backend() {
+            Backend::Sqlite => {
+                let read = statement(document::statement(issues, children));
+                let document: Option<(Option<String>,)> = self.pool.fetch_optional(read).await?;
+                document::parse(document.and_then(|(json,)| json).as_deref(), children)?
+            }
+            Backend::Postgres => {
+                self.plain_listing(statement(plain::statement(issues)), children).await?
+            }
+        };
         self.fill_accounts(&mut issues).await?;
         Ok(issues)
     }

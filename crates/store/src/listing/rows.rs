@@ -1,100 +1,34 @@
-//! The JSON document a listing's statement answers: an array of issues, each an array of
-//! fields in [`IssueRow`]'s order (its latest sprint, its comments and worklogs nested arrays
-//! or `null`), written by the database in either dialect and read back with serde. The
-//! accounts of the people named are not in it: a page names a few people many times over.
+//! A listed issue's rows as the database reads them, in either backend's way ([`document`]
+//! on SQLite, [`plain`] on Postgres), and how they become [`ListedIssue`]s.
+//!
+//! [`document`]: super::document
+//! [`plain`]: super::plain
 
 use serde::Deserialize;
+use sqlx::{ColumnIndex, Decode, FromRow, Row, Type};
 
-use crate::config::Backend;
-use crate::error::StoreError;
 use crate::listing::Children;
 use crate::model::{Authored, Comment, Flow, Issue, ListedIssue, Sprint, StatusDuration, Worklog};
 
 /// An issue's fields (`i`), in [`IssueRow`]'s order up to its sprint.
-const ISSUE_FIELDS: &str = "i.id, i.issue_key, i.project_key, i.summary, i.status, \
+pub(super) const ISSUE_FIELDS: &str = "i.id, i.issue_key, i.project_key, i.summary, i.status, \
      i.status_category, i.priority, i.issue_type, i.assignee_account_id, i.reporter_account_id, \
      i.created_ms, i.updated_ms, i.resolved_ms, i.story_points, i.cycle_time_ms, i.lead_time_ms";
-/// The latest sprint of each listed issue (`sp`), joined to the issues already cut to size.
-const JOINED: &str = "LEFT JOIN sprints sp ON sp.id = \
-     (SELECT MAX(s.sprint_id) FROM issue_sprints s WHERE s.issue_id = i.id)";
-const SPRINT_FIELDS: &str =
+/// The fields of an issue's latest sprint (`sp`), in [`SprintRow`]'s order.
+pub(super) const SPRINT_FIELDS: &str =
     "sp.id, sp.board_id, sp.name, sp.state, sp.goal, sp.start_ms, sp.end_ms, sp.complete_ms";
 /// A child's fields (`c`), in [`CommentRow`]'s and [`WorklogRow`]'s order.
-const COMMENT_FIELDS: &str = "c.id, c.author_account_id, c.body, c.created_ms, c.updated_ms";
-const WORKLOG_FIELDS: &str = "c.id, c.author_account_id, c.started_ms, c.time_spent_seconds, \
-     c.comment, c.created_ms, c.updated_ms";
-/// How a database writes JSON: SQLite's functions, or Postgres's.
-struct Dialect {
-    /// `[a, b, …]` of its arguments.
-    array: &'static str,
-    /// The array of an expression's values over the rows, in the order given.
-    gather: &'static str,
-    /// A text column's JSON, nested as JSON rather than as a string (a subquery's JSON
-    /// nests as it is in both).
-    nested: fn(&str) -> String,
-}
+pub(super) const COMMENT_FIELDS: &str =
+    "c.id, c.author_account_id, c.body, c.created_ms, c.updated_ms";
+pub(super) const WORKLOG_FIELDS: &str = "c.id, c.author_account_id, c.started_ms, \
+     c.time_spent_seconds, c.comment, c.created_ms, c.updated_ms";
 
-const SQLITE: Dialect = Dialect {
-    array: "json_array",
-    gather: "json_group_array",
-    nested: |json| format!("json({json})"),
-};
-const POSTGRES: Dialect = Dialect {
-    array: "json_build_array",
-    gather: "json_agg",
-    nested: |json| format!("CAST({json} AS json)"),
-};
-
-/// The statement writing the live issues that `issues` (a `SELECT` of `issues` rows) selects
-/// as one JSON document, with the children asked for. Issues and children come in no order
-/// and are sorted once parsed ([`parse`], [`IssueRow::listed`]): an ordered aggregate costs
-/// either database a sort of every issue's JSON (SQLite copies it into a temporary b-tree),
-/// and one for every issue's children.
-pub(super) fn document(backend: Backend, issues: &str, children: Children) -> String {
-    let sql = match backend {
-        Backend::Sqlite => &SQLITE,
-        Backend::Postgres => &POSTGRES,
-    };
-    let array = sql.array;
-    let children_of = |wanted: bool, fields: &str, table: &str| {
-        if !wanted {
-            return "NULL".to_owned();
-        }
-        format!(
-            "(SELECT {gather}({array}({fields})) FROM {table} c \
-             WHERE c.issue_id = i.id AND c.deleted_at IS NULL)",
-            gather = sql.gather,
-        )
-    };
-    let sprint = format!("CASE WHEN sp.id IS NULL THEN NULL ELSE {array}({SPRINT_FIELDS}) END");
-    format!(
-        "SELECT CAST({gather}({array}({ISSUE_FIELDS}, {durations}, {sprint}, {comments}, \
-         {worklogs})) AS TEXT) FROM ({issues}) i {JOINED}",
-        gather = sql.gather,
-        durations = (sql.nested)("i.status_durations"),
-        comments = children_of(children.comments, COMMENT_FIELDS, "comments"),
-        worklogs = children_of(children.worklogs, WORKLOG_FIELDS, "worklogs"),
-    )
-}
-
-/// The listed issues in `document` (`None`: the statement listed none) by `(updated, id)`,
-/// with the children asked for (Postgres gathers no rows into `null`, SQLite into `[]`).
-pub(super) fn parse(
-    document: Option<&str>,
-    children: Children,
-) -> crate::error::Result<Vec<ListedIssue>> {
-    let Some(document) = document else { return Ok(Vec::new()) };
-    let mut rows: Vec<IssueRow> = serde_json::from_str(document)
-        .map_err(|error| StoreError::Corrupt(format!("a listing's JSON: {error}")))?;
-    rows.sort_unstable_by(|a, b| (a.updated_ms, &a.id).cmp(&(b.updated_ms, &b.id)));
-    Ok(rows.into_iter().map(|row| row.listed(children)).collect())
-}
-
-/// A listed issue as its JSON array carries it (serde reads a struct from an array in field
-/// order).
+/// A listed issue with its latest sprint and the children read: serde reads it from a JSON
+/// array in field order, sqlx from a row of [`ISSUE_FIELDS`], `status_durations` and
+/// [`SPRINT_FIELDS`] (the children follow in rows of their own).
 #[derive(Deserialize)]
-struct IssueRow {
-    id: String,
+pub(super) struct IssueRow {
+    pub(super) id: String,
     key: String,
     project_key: String,
     summary: String,
@@ -112,12 +46,12 @@ struct IssueRow {
     lead_time_ms: Option<i64>,
     status_durations: Option<Vec<StatusDuration>>,
     sprint: Option<SprintRow>,
-    comments: Option<Vec<CommentRow>>,
-    worklogs: Option<Vec<WorklogRow>>,
+    pub(super) comments: Option<Vec<CommentRow>>,
+    pub(super) worklogs: Option<Vec<WorklogRow>>,
 }
 
 #[derive(Deserialize)]
-struct SprintRow {
+pub(super) struct SprintRow {
     id: i64,
     board_id: Option<i64>,
     name: Option<String>,
@@ -128,27 +62,90 @@ struct SprintRow {
     complete_ms: Option<i64>,
 }
 
-#[derive(Deserialize)]
-struct CommentRow {
-    id: String,
-    author_account_id: Option<String>,
-    body: String,
-    created_ms: i64,
-    updated_ms: i64,
+impl<'r, R: Row> FromRow<'r, R> for IssueRow
+where
+    usize: ColumnIndex<R>,
+    String: Decode<'r, R::Database> + Type<R::Database>,
+    i64: Decode<'r, R::Database> + Type<R::Database>,
+    f64: Decode<'r, R::Database> + Type<R::Database>,
+{
+    /// By position: a row of [`ISSUE_FIELDS`], `status_durations` (JSON text) and
+    /// [`SPRINT_FIELDS`].
+    fn from_row(row: &'r R) -> sqlx::Result<Self> {
+        let durations: Option<String> = row.try_get(16)?;
+        let status_durations = durations
+            .map(|json| serde_json::from_str(&json))
+            .transpose()
+            .map_err(|error| sqlx::Error::ColumnDecode {
+                index: "status_durations".into(),
+                source: Box::new(error),
+            })?;
+        let sprint = match row.try_get::<Option<i64>, _>(17)? {
+            None => None,
+            Some(id) => Some(SprintRow {
+                id,
+                board_id: row.try_get(18)?,
+                name: row.try_get(19)?,
+                state: row.try_get(20)?,
+                goal: row.try_get(21)?,
+                start_ms: row.try_get(22)?,
+                end_ms: row.try_get(23)?,
+                complete_ms: row.try_get(24)?,
+            }),
+        };
+        Ok(Self {
+            id: row.try_get(0)?,
+            key: row.try_get(1)?,
+            project_key: row.try_get(2)?,
+            summary: row.try_get(3)?,
+            status: row.try_get(4)?,
+            status_category: row.try_get(5)?,
+            priority: row.try_get(6)?,
+            issue_type: row.try_get(7)?,
+            assignee_account_id: row.try_get(8)?,
+            reporter_account_id: row.try_get(9)?,
+            created_ms: row.try_get(10)?,
+            updated_ms: row.try_get(11)?,
+            resolved_ms: row.try_get(12)?,
+            story_points: row.try_get(13)?,
+            cycle_time_ms: row.try_get(14)?,
+            lead_time_ms: row.try_get(15)?,
+            status_durations,
+            sprint,
+            comments: None,
+            worklogs: None,
+        })
+    }
 }
 
 #[derive(Deserialize)]
-struct WorklogRow {
-    id: String,
-    author_account_id: Option<String>,
-    started_ms: i64,
-    time_spent_seconds: i64,
-    comment: Option<String>,
-    created_ms: i64,
-    updated_ms: i64,
+pub(super) struct CommentRow {
+    pub(super) id: String,
+    pub(super) author_account_id: Option<String>,
+    pub(super) body: String,
+    pub(super) created_ms: i64,
+    pub(super) updated_ms: i64,
+}
+
+#[derive(Deserialize)]
+pub(super) struct WorklogRow {
+    pub(super) id: String,
+    pub(super) author_account_id: Option<String>,
+    pub(super) started_ms: i64,
+    pub(super) time_spent_seconds: i64,
+    pub(super) comment: Option<String>,
+    pub(super) created_ms: i64,
+    pub(super) updated_ms: i64,
 }
 
 impl IssueRow {
+    /// The issues by `(updated, id)`, each with the children asked for (none read counts as
+    /// none there).
+    pub(super) fn listed_in_order(mut rows: Vec<Self>, children: Children) -> Vec<ListedIssue> {
+        rows.sort_unstable_by(|a, b| (a.updated_ms, &a.id).cmp(&(b.updated_ms, &b.id)));
+        rows.into_iter().map(|row| row.listed(children)).collect()
+    }
+
     fn listed(self, children: Children) -> ListedIssue {
         let id = self.id;
         let comments = children.comments.then(|| {
