@@ -1,6 +1,6 @@
 //! The synced data: `Issue`, `Comment`, `Worklog`, `Sprint`, `User`, `TeamMember`. An
-//! issue's comments and worklogs, with their authors, are read in the statement that lists
-//! it (when the query selects them: [`children`]), and so are its assignee's and reporter's
+//! issue's comments and worklogs, with their authors, are read with the page that lists it
+//! (when the query selects them: [`children`]), and so are its assignee's and reporter's
 //! accounts; changes and members come through the request's loaders.
 
 use async_graphql::{Context, ID, Lookahead, Object, Result};
