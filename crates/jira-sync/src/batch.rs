@@ -7,7 +7,8 @@ use clockwork_clients::jira_data::{DataIssue, ErrorCode, JiraDataError};
 use clockwork_core::IssueId;
 use clockwork_store::model::{IssueBatch, IssueRecord, JiraUser, Sprint};
 
-use crate::engine::{SyncEngine, SyncError};
+use crate::engine::SyncEngine;
+use crate::error::SyncError;
 use crate::normalize::{self, Scope};
 
 /// Why the issues were read, which decides what their batch may claim.

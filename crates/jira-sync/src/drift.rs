@@ -11,7 +11,9 @@ use clockwork_store::model::Drift;
 use clockwork_store::sync_state::LogLevel;
 use serde_json::json;
 
-use crate::engine::{RunState, SyncEngine, SyncError};
+use crate::engine::SyncEngine;
+use crate::error::SyncError;
+use crate::run_state::RunState;
 
 impl SyncEngine {
     /// Counts the drifts of a page the run has not seen yet, and reports those new to the

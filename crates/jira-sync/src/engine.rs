@@ -4,173 +4,20 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
-use clockwork_clients::jira_data::{
-    ChangeFeed, DataIssue, JiraData, JiraDataError, SearchPage, project_issues_jql,
-};
+use chrono::Utc;
+use clockwork_clients::jira_data::{ChangeFeed, DataIssue, JiraData, SearchPage};
 use clockwork_store::model::{JiraUser, Sprint};
 use clockwork_store::sync_state::{LogLevel, SyncEntity, SyncStatus};
 use clockwork_store::{FeedCursors, RunRecord, Store, StoreError};
-use serde::{Deserialize, Serialize};
 
 use crate::batch::Read;
+use crate::error::SyncError;
 use crate::history::StatusCategories;
 use crate::normalize::{self, Scope};
 use crate::observe::RunObserver;
 use crate::options::SyncOptions;
-use crate::partition::{self, Fetcher, Partition};
-
-/// What a run did (`clockwork-local sync jira` prints it last).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct SyncSummary {
-    pub project: String,
-    pub issues: u64,
-    pub comments: u64,
-    pub worklogs: u64,
-    pub sprints: u64,
-    pub users: u64,
-    pub deleted: u64,
-    /// Changes of the issues' histories stored for the first time.
-    #[serde(default)]
-    pub changes: u64,
-    /// Issues the run found new or changed on Jira: changes no webhook delivery had
-    /// brought in (with webhooks healthy, near 0 for an incremental run).
-    #[serde(default)]
-    pub missed_by_webhooks: u64,
-    /// Ways the run's samples of Jira's answers differed from what the sync reads, each
-    /// counted once.
-    #[serde(default)]
-    pub drifts: u64,
-    /// Of those, the ones never seen before for the project (each logged as a WARN).
-    #[serde(default)]
-    pub new_drifts: u64,
-    /// Requests to Jira, retries included.
-    pub requests: u64,
-    pub seconds: f64,
-}
-
-/// Where a run stands between two batches. Serializable: the worker memoizes it after
-/// each batch and hands it to the run's continuation.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RunState {
-    pub project: String,
-    pub full: bool,
-    /// Who holds the project's lease: a process, or a worker run's id.
-    pub holder: String,
-    /// When the lease was last taken or renewed (the store's clock, epoch ms).
-    #[serde(default)]
-    lease_renewed_ms: i64,
-    pub started_ms: i64,
-    /// The project's watchlist when the run began.
-    tracked: Vec<String>,
-    /// A backfill: only these accounts' work, read from the whole project, the cursors
-    /// left where they are.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    backfill: Vec<String>,
-    /// Where the issue search starts (epoch ms); `None`: the whole project.
-    since_ms: Option<i64>,
-    /// The search's next page.
-    page_token: Option<String>,
-    /// Set on a continuation: the next batch searches again from the stored cursor.
-    reseek: bool,
-    /// The newest `updated` (epoch ms) committed so far, and the issues that carry it:
-    /// searching again from it reads them again, and they are not counted twice.
-    edge_ms: Option<i64>,
-    edge_ids: Vec<String>,
-    /// A partitioned full sync's partitions, each searched on its own (the fields above
-    /// unused); empty: one search.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub(crate) partitions: Vec<Partition>,
-    /// Whether every issue page is committed.
-    pub issues_done: bool,
-    /// Issues committed since the last read of changelogs.
-    #[serde(default)]
-    history_owed: u64,
-    /// The schema drifts the run has seen (`drift`), each once.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub(crate) drifts_seen: Vec<String>,
-    /// Issues read so far, those outside a tracked scope included (for progress).
-    pub read: u64,
-    pub summary: SyncSummary,
-}
-
-impl RunState {
-    /// The state a continuation starts from: the issue search resumes from the stored
-    /// cursor rather than a page token an earlier process was handed.
-    pub fn continued(mut self) -> Self {
-        self.page_token = None;
-        self.reseek = !self.issues_done && self.partitions.is_empty();
-        self.partitions.iter_mut().for_each(Partition::continued);
-        self
-    }
-
-    /// Whether an issue was committed already, unchanged, at the edge of the search.
-    fn is_edge(&self, issue: &DataIssue) -> bool {
-        let updated = issue.updated.map(|at| at.timestamp_millis());
-        updated.is_some() && updated == self.edge_ms && self.edge_ids.contains(&issue.id)
-    }
-
-    /// The issue cursor a batch whose newest issue is `newest` may commit.
-    fn cursor(&self, newest: Option<i64>) -> Option<i64> {
-        if self.partitions.is_empty() {
-            newest
-        } else {
-            newest.and(partition::safe_cursor(&self.partitions))
-        }
-    }
-
-    /// Whose work the run ingests.
-    fn scope(&self) -> Scope {
-        let accounts = if self.backfill.is_empty() { &self.tracked } else { &self.backfill };
-        Scope::new(accounts.iter().cloned())
-    }
-
-    /// The JQL of the issue search.
-    pub fn jql(&self) -> String {
-        project_issues_jql(&self.project, self.since_ms.and_then(DateTime::from_timestamp_millis))
-    }
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum SyncError {
-    #[error("another sync of {0} is running; try again when it ends")]
-    Busy(String),
-    #[error("Jira: {0}")]
-    Jira(#[from] JiraDataError),
-    #[error("store: {0}")]
-    Store(#[from] StoreError),
-}
-
-impl SyncError {
-    /// The classified code kept in `sync_logs`.
-    pub fn code(&self) -> &'static str {
-        match self {
-            Self::Busy(_) => "BUSY",
-            Self::Jira(error) => error.code.as_str(),
-            Self::Store(_) => "STORE_UNAVAILABLE",
-        }
-    }
-
-    /// What to do about it.
-    pub fn advice(&self) -> String {
-        match self {
-            Self::Jira(error) => error.advice.to_owned(),
-            Self::Busy(_) | Self::Store(_) => self.to_string(),
-        }
-    }
-
-    /// Whether the same run may succeed later: rate limits, outages, a busy project, a
-    /// store that is down. Rejected credentials, permissions, missing projects and
-    /// answers we cannot read need a person first.
-    pub fn is_retryable(&self) -> bool {
-        match self {
-            Self::Busy(_) => true,
-            Self::Jira(error) => error.is_retryable(),
-            Self::Store(error) => error.is_retryable(),
-        }
-    }
-}
+use crate::partition::Fetcher;
+use crate::run_state::{RunState, SyncSummary};
 
 /// What is fetched ahead while a page is committed: the search's next page, or the
 /// partitions' searches running on.

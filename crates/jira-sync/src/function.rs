@@ -15,7 +15,9 @@ use clockwork_core::{AccountId, ProjectKey};
 use clockwork_durable::{Function, RunContext, RunEnd, StepError};
 use serde::{Deserialize, Serialize};
 
-use crate::engine::{RunState, SyncEngine, SyncError};
+use crate::engine::SyncEngine;
+use crate::error::SyncError;
+use crate::run_state::RunState;
 
 pub const FUNCTION: &str = "sync-jira-project";
 const BEGIN: &str = "begin";

@@ -16,7 +16,8 @@ use clockwork_clients::jira_data::{CHANGELOG_ISSUES, IssueChangelog};
 use clockwork_core::IssueId;
 use clockwork_store::model::{IssueChange, IssueHistory, JiraUser};
 
-use crate::engine::{SyncEngine, SyncError};
+use crate::engine::SyncEngine;
+use crate::error::SyncError;
 use crate::normalize;
 
 /// Issues one read asks for: a request's worth.

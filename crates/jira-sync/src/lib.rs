@@ -14,24 +14,30 @@
 //! changelogs of the issues both wrote and stores them with their time in status, cycle and
 //! lead times. `drift` counts and reports how the samples of Jira's answers differ from what
 //! the sync reads, each drift logged once per project. `options` holds the tunables
-//! ([`SyncOptions`]) and the environment variables that set them.
+//! ([`SyncOptions`]) and the environment variables that set them; `run_state` where a run
+//! stands between batches ([`RunState`]) and what it did ([`SyncSummary`]); `error` how it
+//! fails ([`SyncError`]).
 
 mod batch;
 mod drift;
 pub mod engine;
+mod error;
 pub mod function;
 mod history;
 pub mod normalize;
 pub mod observe;
 mod options;
 mod partition;
+mod run_state;
 mod sweep;
 pub mod users;
 pub mod webhook_function;
 pub mod webhooks;
 
-pub use engine::{NoProgress, Prefetched, Progress, RunState, SyncEngine, SyncError, SyncSummary};
+pub use engine::{NoProgress, Prefetched, Progress, SyncEngine};
+pub use error::SyncError;
 pub use function::ProjectSync;
 pub use observe::RunObserver;
 pub use options::SyncOptions;
+pub use run_state::{RunState, SyncSummary};
 pub use webhook_function::{ApplyWebhooks, WebhookSummary};

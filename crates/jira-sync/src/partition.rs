@@ -24,7 +24,9 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
-use crate::engine::{RunState, SyncEngine, SyncError};
+use crate::engine::SyncEngine;
+use crate::error::SyncError;
+use crate::run_state::RunState;
 
 /// Ids a census page holds: Jira's largest page, given for id-only searches.
 const CENSUS_PAGE: u32 = 5000;

@@ -15,7 +15,9 @@ use clockwork_clients::jira_data::project_issues_jql;
 use clockwork_store::sync_state::LogLevel;
 use serde_json::json;
 
-use crate::engine::{SyncEngine, SyncError, SyncSummary};
+use crate::engine::SyncEngine;
+use crate::error::SyncError;
+use crate::run_state::SyncSummary;
 
 impl SyncEngine {
     /// The store's sweep, given the project's `live` issue ids ([`Self::live_issue_ids`]).

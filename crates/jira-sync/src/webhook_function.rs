@@ -18,7 +18,8 @@ use clockwork_core::{IssueId, ProjectKey};
 use clockwork_durable::{Function, RunContext, RunEnd, StepError};
 use serde::{Deserialize, Serialize};
 
-use crate::engine::{SyncEngine, SyncError};
+use crate::engine::SyncEngine;
+use crate::error::SyncError;
 use crate::function::{failure, unserializable};
 use crate::webhooks::{Applied, Plan, plan};
 

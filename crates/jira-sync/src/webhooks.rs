@@ -27,7 +27,8 @@ use clockwork_store::model::IssueBatch;
 use serde::{Deserialize, Serialize};
 
 use crate::batch::Read;
-use crate::engine::{SyncEngine, SyncError};
+use crate::engine::SyncEngine;
+use crate::error::SyncError;
 use crate::normalize::Scope;
 
 /// Issue ids one search names at most: the page size of a sync's search.
