@@ -14,7 +14,8 @@
 //! changelogs of the issues both wrote and stores them with their time in status, cycle and
 //! lead times. `drift` counts and reports how the samples of Jira's answers differ from what
 //! the sync reads, each drift logged once per project. `options` holds the tunables
-//! ([`SyncOptions`]) and the environment variables that set them; `run_state` where a run
+//! ([`SyncOptions`]) and the environment variables that set them; `finish` the end of a
+//! run (owed changelogs, worklog feeds, sprints, assignable users, sweep); `run_state` where a run
 //! stands between batches ([`RunState`]) and what it did ([`SyncSummary`]); `error` how it
 //! fails ([`SyncError`]).
 
@@ -22,6 +23,7 @@ mod batch;
 mod drift;
 pub mod engine;
 mod error;
+mod finish;
 pub mod function;
 mod history;
 pub mod normalize;
