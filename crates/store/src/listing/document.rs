@@ -33,13 +33,9 @@ pub(super) fn statement(issues: &str, children: Children) -> String {
     )
 }
 
-/// The listed issues in `document` (`None`: the statement listed none) by `(updated, id)`,
-/// with the children asked for.
-pub(super) fn parse(
-    document: Option<&str>,
-    children: Children,
-) -> crate::error::Result<Vec<ListedIssue>> {
-    let Some(document) = document else { return Ok(Vec::new()) };
+/// The listed issues in `document` (the aggregate writes `[]` when it lists none) by
+/// `(updated, id)`, with the children asked for.
+pub(super) fn parse(document: &str, children: Children) -> crate::error::Result<Vec<ListedIssue>> {
     let rows: Vec<IssueRow> = serde_json::from_str(document)
         .map_err(|error| StoreError::Corrupt(format!("a listing's JSON: {error}")))?;
     Ok(IssueRow::listed_in_order(rows, children))

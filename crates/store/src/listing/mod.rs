@@ -109,8 +109,8 @@ impl Store {
         let mut issues = match self.backend() {
             Backend::Sqlite => {
                 let read = statement(document::statement(issues, children));
-                let document: Option<(Option<String>,)> = self.pool.fetch_optional(read).await?;
-                document::parse(document.and_then(|(json,)| json).as_deref(), children)?
+                let document: Option<(String,)> = self.pool.fetch_optional(read).await?;
+                document::parse(document.as_ref().map_or("[]", |(json,)| json), children)?
             }
             Backend::Postgres => {
                 self.plain_listing(statement(plain::statement(issues)), children).await?
